@@ -1,0 +1,28 @@
+// Stable API error codes, one registry. Every error body is {"error":{"code","message"}}.
+export const API_ERRORS = {
+  DW_UNAUTHORIZED: { status: 401, message: 'send "Authorization: Bearer <token>" with a configured API token' },
+  DW_FORBIDDEN: { status: 403, message: 'this token lacks the scope this route needs' },
+  DW_BAD_REQUEST: { status: 400, message: 'the request is malformed' },
+  DW_EMPTY_BATCH: { status: 400, message: 'send a JSON array, a JSON object or NDJSON with at least one event' },
+  DW_ALL_REJECTED: { status: 400, message: 'every event in the batch was rejected; see errors' },
+  DW_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'send application/json or application/x-ndjson' },
+  DW_PAYLOAD_TOO_LARGE: { status: 413, message: 'the body exceeds http.bodyLimitBytes; send smaller batches' },
+  DW_NOT_FOUND: { status: 404, message: 'no such route' },
+  DW_UNAVAILABLE: { status: 503, message: 'a backing service is unavailable; nothing from this request was accepted, retry later' },
+  DW_INTERNAL: { status: 500, message: 'internal error' },
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  constructor(readonly code: ApiErrorCode, message?: string, readonly details?: unknown) {
+    super(message ?? API_ERRORS[code].message);
+    this.status = API_ERRORS[code].status;
+  }
+}
+
+export function errorBody(code: ApiErrorCode, message: string, details?: unknown): { error: { code: string; message: string; details?: unknown } } {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
+}

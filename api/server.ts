@@ -1,0 +1,92 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DriftwatchConfig, Scope } from '../config/config.js';
+import type { KafkaAdapter } from '../messaging/kafka.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { FeatureLogEvent, LabelEvent, PredictionEvent } from '../schemas/events.js';
+import type { ClickHouseClient } from '../storage/clickhouse.js';
+import { listModels } from '../storage/model-catalog.js';
+import { authorize } from './auth.js';
+import { ApiError, errorBody } from './errors.js';
+import { registerIngestRoutes } from './routes/ingest.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a bearer token needs; routes without one are public (health, metrics, docs). */
+    scope?: Scope;
+  }
+}
+
+export interface ApiDeps {
+  config: DriftwatchConfig;
+  clickhouse: ClickHouseClient;
+  kafka: KafkaAdapter;
+  metrics: Metrics;
+  log: Logger;
+}
+
+async function isClickHouseReachable(client: ClickHouseClient): Promise<boolean> {
+  try {
+    const result = await client.ping();
+    return result.success;
+  } catch {
+    return false;
+  }
+}
+
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({ logger: false, bodyLimit: config.http.bodyLimitBytes });
+
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request) => {
+    const scope = request.routeOptions.config.scope;
+    if (scope) authorize(config.auth.tokens, request.headers.authorization, scope);
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof ApiError) return reply.code(error.status).send(errorBody(error.code, error.message, error.details));
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status === 413) return reply.code(413).send(errorBody('DW_PAYLOAD_TOO_LARGE', `the body exceeds ${config.http.bodyLimitBytes} bytes; send smaller batches`));
+    if (status === 415) return reply.code(415).send(errorBody('DW_UNSUPPORTED_MEDIA_TYPE', 'send application/json or application/x-ndjson'));
+    if (status >= 400 && status < 500) return reply.code(status).send(errorBody('DW_BAD_REQUEST', (error as Error).message));
+    deps.log.error('unhandled API error', { error: (error as Error).message, stack: (error as Error).stack });
+    return reply.code(500).send(errorBody('DW_INTERNAL', 'internal error'));
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody('DW_NOT_FOUND', `no route ${request.method} ${request.url}`)));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Driftwatch API', version: '1', description: 'Drift and performance observability for ML models in production' },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        schemas: { PredictionEvent, FeatureLogEvent, LabelEvent } as never,
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/healthz', { schema: { tags: ['ops'], summary: 'The process is alive' } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { tags: ['ops'], summary: 'ClickHouse and Kafka are reachable' } }, async (_request, reply) => {
+    const [clickhouse, kafka] = await Promise.all([isClickHouseReachable(deps.clickhouse), deps.kafka.isReachable(2000)]);
+    const ready = clickhouse && kafka;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', clickhouse, kafka });
+  });
+
+  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(body);
+  });
+
+  app.get('/v1/models', {
+    config: { scope: 'read' },
+    schema: { tags: ['models'], summary: 'Every model seen, with per-version event counts (deduplicated by event_id)' },
+  }, async () => ({ models: await listModels(deps.clickhouse) }));
+
+  registerIngestRoutes(app, deps);
+  return app;
+}

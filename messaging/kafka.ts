@@ -1,0 +1,198 @@
+// Thin adapter over kafkajs (unmaintained since 2023): everything else in Driftwatch sees
+// only these types, so the client can be replaced without touching the pipeline.
+import { Kafka, logLevel as KafkaLogLevel, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import type { Logger } from '../observability/logger.js';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+}
+
+export interface OutgoingMessage {
+  key?: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: Record<string, string | Buffer>;
+}
+
+export interface ConsumedMessage {
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | string | undefined>;
+}
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  messages: ConsumedMessage[];
+  highWatermark: string;
+}
+
+export interface BatchControl {
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the partition was reassigned: abandon without committing. */
+  shouldContinue(): boolean;
+  /** Commits `nextOffset` (one past the last processed message) for this batch's partition. */
+  commit(nextOffset: string): Promise<void>;
+}
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topics: string[];
+  maxBytesPerPartition: number;
+  partitionsConsumedConcurrently: number;
+  onBatch(batch: ConsumedBatch, control: BatchControl): Promise<void>;
+  onCrash?(error: Error): void;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+export class KafkaAdapter {
+  private readonly kafka: Kafka;
+  private producer: Producer | undefined;
+  private producerReady: Promise<Producer> | undefined;
+  private readonly consumers = new Set<Consumer>();
+
+  constructor(settings: KafkaSettings, private readonly log: Logger) {
+    this.kafka = new Kafka({
+      clientId: settings.clientId,
+      brokers: settings.brokers,
+      logLevel: KafkaLogLevel.NOTHING,
+      connectionTimeout: 3000,
+      // kafkajs' own retries cover broker hiccups; ours (in ingest) cover ClickHouse.
+      retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
+    });
+  }
+
+  /** Creates missing topics; existing ones are left as they are. */
+  async ensureTopics(topics: string[], partitions: number): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((topic) => !existing.has(topic));
+      if (missing.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async isReachable(timeoutMs: number): Promise<boolean> {
+    const admin = this.kafka.admin();
+    const attempt = (async () => {
+      await admin.connect();
+      await admin.listTopics();
+      return true;
+    })();
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+    try {
+      return await Promise.race([attempt, timeout]);
+    } catch {
+      return false;
+    } finally {
+      attempt.catch(() => undefined).finally(() => admin.disconnect().catch(() => undefined));
+    }
+  }
+
+  private async getProducer(): Promise<Producer> {
+    this.producerReady ??= (async () => {
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+      await producer.connect();
+      this.producer = producer;
+      return producer;
+    })().catch((error: unknown) => {
+      this.producerReady = undefined;
+      throw error;
+    });
+    return this.producerReady;
+  }
+
+  /** Resolves once every replica in sync has the messages (acks = all). */
+  async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const producer = await this.getProducer();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((message) => ({
+        key: message.key ?? null,
+        value: message.value,
+        ...(message.headers ? { headers: message.headers as IHeaders } : {}),
+      })),
+    });
+  }
+
+  async startBatchConsumer(options: BatchConsumerOptions): Promise<RunningConsumer> {
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      maxBytesPerPartition: options.maxBytesPerPartition,
+      // Bounds one fetch across partitions, so memory stays flat whatever the backlog.
+      maxBytes: options.maxBytesPerPartition * Math.max(2, options.partitionsConsumedConcurrently),
+      maxWaitTimeInMs: 250,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      const error = event.payload.error;
+      this.log.error('kafka consumer crashed', { group: options.groupId, error: error.message, restart: event.payload.restart });
+      options.onCrash?.(error);
+    });
+    await consumer.connect();
+    for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: true });
+    this.consumers.add(consumer);
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, resolveOffset }) => {
+        await options.onBatch(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            highWatermark: batch.highWatermark,
+            messages: batch.messages.map((message) => ({
+              offset: message.offset,
+              key: message.key ?? null,
+              value: message.value ?? null,
+              headers: (message.headers ?? {}) as ConsumedMessage['headers'],
+            })),
+          },
+          {
+            heartbeat,
+            shouldContinue: () => isRunning() && !isStale(),
+            commit: async (nextOffset) => {
+              const last = (BigInt(nextOffset) - 1n).toString();
+              resolveOffset(last);
+              await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }] });
+            },
+          },
+        );
+      },
+    });
+    return {
+      stop: async () => {
+        // stop() waits for the batch in flight to finish (written and committed, or abandoned).
+        await consumer.stop();
+        await consumer.disconnect();
+        this.consumers.delete(consumer);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const consumer of this.consumers) await consumer.disconnect().catch(() => undefined);
+    this.consumers.clear();
+    if (this.producer) await this.producer.disconnect().catch(() => undefined);
+    this.producer = undefined;
+    this.producerReady = undefined;
+  }
+}

@@ -1,0 +1,84 @@
+// Event contract, version 1. These TypeBox schemas are the single source of truth: the
+// TypeScript types below are derived from them, Ajv compiles them for validation, and the
+// API serves them in its OpenAPI document.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const CONTRACT_VERSION = 1;
+
+const Name = (description: string) => Type.String({ minLength: 1, maxLength: 256, description });
+
+export const ModelId = Type.String({
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]*$',
+  description: 'Model name: letters, digits and . _ : / - (starting with a letter or digit)',
+});
+
+export const Timestamp = Type.Union([
+  Type.String({ minLength: 10, maxLength: 40, description: 'RFC 3339 date-time, e.g. 2026-11-27T10:15:00Z or 2026-11-27T11:15:00.250+01:00' }),
+  Type.Integer({ description: 'Unix epoch milliseconds' }),
+], { description: 'When the event happened (RFC 3339 string or epoch milliseconds)' });
+
+export const FeatureValue = Type.Union([Type.Number(), Type.String({ maxLength: 4096 }), Type.Boolean(), Type.Null()]);
+
+export const Features = Type.Record(Type.String(), FeatureValue, {
+  propertyNames: { minLength: 1, maxLength: 256 },
+  maxProperties: 2000,
+  description: 'Feature name -> value (number, string, boolean, or null for missing)',
+});
+
+export const PredictionValue = Type.Union([Type.Number(), Type.String({ maxLength: 4096 }), Type.Boolean()]);
+
+export const PredictionEvent = Type.Object({
+  event_id: Name('Unique per prediction; joins feature logs and labels, deduplicates redeliveries'),
+  model_id: ModelId,
+  model_version: Type.String({ minLength: 1, maxLength: 128 }),
+  timestamp: Timestamp,
+  features: Type.Optional(Features),
+  prediction: PredictionValue,
+  score: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Probability of the positive class' })),
+  scores: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 }), {
+    propertyNames: { minLength: 1, maxLength: 256 },
+    maxProperties: 1000,
+    description: 'Class -> probability',
+  })),
+  segments: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 1024 }), {
+    propertyNames: { minLength: 1, maxLength: 256 },
+    maxProperties: 100,
+    description: 'Segment name -> value, e.g. {"country": "DE"}',
+  })),
+}, { additionalProperties: false, $id: 'PredictionEvent', title: 'Prediction log event (v1)' });
+
+export const FeatureLogEvent = Type.Object({
+  event_id: Name('The event_id of the prediction these features belong to'),
+  model_id: ModelId,
+  timestamp: Timestamp,
+  features: Features,
+}, { additionalProperties: false, $id: 'FeatureLogEvent', title: 'Feature log event (v1)' });
+
+export const LabelEvent = Type.Object({
+  event_id: Name('The event_id of the prediction this label is the ground truth for'),
+  model_id: ModelId,
+  timestamp: Timestamp,
+  label: PredictionValue,
+}, { additionalProperties: false, $id: 'LabelEvent', title: 'Ground-truth label event (v1)' });
+
+export type PredictionEvent = Static<typeof PredictionEvent>;
+export type FeatureLogEvent = Static<typeof FeatureLogEvent>;
+export type LabelEvent = Static<typeof LabelEvent>;
+export type FeatureValue = Static<typeof FeatureValue>;
+
+export const EVENT_KINDS = ['prediction', 'feature_log', 'label'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export const EVENT_SCHEMAS = {
+  prediction: PredictionEvent,
+  feature_log: FeatureLogEvent,
+  label: LabelEvent,
+} as const;
+
+export interface EventByKind {
+  prediction: PredictionEvent;
+  feature_log: FeatureLogEvent;
+  label: LabelEvent;
+}

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { DriftwatchConfig } from '../config/config.js';
+import { createClickHouse, queryRows, type ClickHouseClient } from './clickhouse.js';
+import { identifier, sql } from './sql.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  checksum: string;
+  statements: string[];
+}
+
+// Compiled code lives in dist/storage/, the SQL files in schemas/migrations/ at the repo root.
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../schemas/migrations/', import.meta.url));
+
+export class MigrationError extends Error {
+  override readonly name = 'MigrationError';
+}
+
+/** Splits a plain SQL file into statements: `--` comments dropped, `;` at a line end separates. */
+export function splitStatements(text: string): string[] {
+  const withoutComments = text.split('\n').filter((line) => !line.trimStart().startsWith('--')).join('\n');
+  return withoutComments.split(/;\s*(?:\n|$)/).map((statement) => statement.trim()).filter((statement) => statement.length > 0);
+}
+
+export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  const files = readdirSync(dir).filter((file) => file.endsWith('.sql')).sort();
+  const migrations = files.map((file) => {
+    const match = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(file);
+    if (!match) throw new MigrationError(`migration file name "${file}" must look like 0001_name.sql`);
+    const text = readFileSync(`${dir}/${file}`, 'utf8');
+    return {
+      version: Number(match[1]),
+      name: match[2]!,
+      checksum: createHash('sha256').update(text).digest('hex'),
+      statements: splitStatements(text),
+    };
+  });
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) throw new MigrationError(`migrations must be numbered 1, 2, 3, ... without gaps; found ${migration.version} at position ${index + 1}`);
+  });
+  return migrations;
+}
+
+async function appliedMigrations(client: ClickHouseClient): Promise<Map<number, string>> {
+  const rows = await queryRows<{ version: number; checksum: string }>(client, 'SELECT version, checksum FROM schema_migrations FINAL');
+  return new Map(rows.map((row) => [Number(row.version), row.checksum]));
+}
+
+/**
+ * Creates the database and applies every migration not yet recorded. Statements are
+ * idempotent (IF NOT EXISTS), so two instances starting together both succeed and the
+ * record deduplicates; a changed file that was already applied stops start-up.
+ */
+export async function migrate(config: DriftwatchConfig['clickhouse'], migrations = readMigrations()): Promise<number[]> {
+  const admin = createClickHouse(config, { withDatabase: false });
+  try {
+    await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${identifier(config.database)}` });
+  } finally {
+    await admin.close();
+  }
+  const client = createClickHouse(config);
+  const appliedNow: number[] = [];
+  try {
+    const [bookkeeping] = migrations;
+    if (!bookkeeping) return appliedNow;
+    for (const statement of bookkeeping.statements) await client.command({ query: statement });
+    const applied = await appliedMigrations(client);
+    for (const migration of migrations) {
+      const recorded = applied.get(migration.version);
+      if (recorded !== undefined) {
+        if (recorded !== migration.checksum) {
+          throw new MigrationError(`migration ${migration.version}_${migration.name} was changed after it was applied; add a new migration instead`);
+        }
+        continue;
+      }
+      for (const statement of migration.statements) await client.command({ query: statement });
+      await client.command({
+        query: sql`INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (${migration.version}, ${migration.name}, ${migration.checksum}, ${new Date()})`,
+      });
+      appliedNow.push(migration.version);
+    }
+    return appliedNow;
+  } finally {
+    await client.close();
+  }
+}
