@@ -56,8 +56,7 @@ for p in "$http_port" "$tcp_port" "$interserver_port"; do
   [ -z "$p" ] || [[ "$p" =~ ^[0-9]+$ && "$p" -ge 1 && "$p" -le 65535 ]] || die "not a port number: $p"
 done
 
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
+dir=$(realpath -m -- "$dir")
 pid_file="$dir/server.pid"
 ports_file="$dir/ports"   # ports of the last start, so status/stop find the instance by --dir alone
 
@@ -94,15 +93,17 @@ server_pid() {
     pid=$(tr -dc '0-9' < "$pid_file" || true)
     if [ -n "$pid" ] && is_our_server "$pid"; then echo "$pid"; return 0; fi
   fi
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+  for pid in /proc/[0-9]*; do
+    pid=${pid#/proc/}
     if is_our_server "$pid"; then echo "$pid"; return 0; fi
   done
   return 1
 }
 
 is_our_server() {
-  local cmdline
-  cmdline=$( { tr '\0' ' ' < "/proc/$1/cmdline"; } 2>/dev/null) || return 1
+  local args cmdline
+  { mapfile -d '' -t args < "/proc/$1/cmdline"; } 2>/dev/null || return 1
+  cmdline=" ${args[*]} "
   [[ "$cmdline" == *clickhouse-server* && "$cmdline" == *"--pid-file=$pid_file "* ]]
 }
 
@@ -139,8 +140,16 @@ wait_until_answering() {
   done
 }
 
+# One start/stop at a time per instance directory.
+lock_instance() {
+  mkdir -p "$dir"
+  exec 8>"$dir/.lock"
+  flock -w 120 8 || die "another start/stop is still working on $dir"
+}
+
 do_start() {
   ensure_installed
+  lock_instance
   local pid
   if pid=$(server_pid); then
     if [ -f "$ports_file" ] && [ "$(cat "$ports_file")" != "$http_port $tcp_port $interserver_port" ]; then
@@ -162,6 +171,7 @@ do_start() {
 
   mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/log"
   echo "$http_port $tcp_port $interserver_port" > "$ports_file"
+  # 8>&-: the daemon must not inherit (and so keep holding) the instance lock.
   # Everything after `--` overrides a key of the packaged config.xml. 18.16 listens on
   # http_port, tcp_port and interserver_http_port only (https_port / tcp_port_secure are
   # commented out in the Debian config; 18.16 has no mysql/postgresql/prometheus ports), so
@@ -174,7 +184,7 @@ do_start() {
       --http_port="$http_port" --tcp_port="$tcp_port" --interserver_http_port="$interserver_port" \
       --logger.log="$dir/log/server.log" --logger.errorlog="$dir/log/server.err.log" \
       --logger.size=100M --logger.count=3 \
-      > "$dir/start.out" 2>&1; then
+      < /dev/null > "$dir/start.out" 2>&1 8>&-; then
     print_error_log
     die "clickhouse-server failed to start"
   fi
@@ -193,6 +203,7 @@ do_start() {
 }
 
 do_stop() {
+  [ ! -d "$dir" ] || lock_instance
   local pid
   if ! pid=$(server_pid); then
     rm -f "$pid_file"

@@ -61,8 +61,7 @@ DIST_DIR="$CACHE_DIR/kafka-$KAFKA_VERSION"
 LIBS="$DIST_DIR/libs"
 MARKER="$DIST_DIR/.fetched"   # holds the pom's checksum: written only after a complete fetch
 
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
+dir=$(realpath -m -- "$dir")
 pid_file="$dir/kafka.pid"
 ports_file="$dir/ports"
 props="$dir/config/server.properties"
@@ -101,11 +100,16 @@ ensure_tools() {
 
 pom_sum() { sha256sum "$POM" | cut -d' ' -f1; }
 
+jars_fetched() { [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$(pom_sum)" ]; }
+
 ensure_jars() {
-  if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$(pom_sum)" ]; then
-    return 0
-  fi
+  jars_fetched && return 0
   ensure_tools
+  # Brokers started at once (parallel CI jobs) share the cache: one fetches, the others wait.
+  mkdir -p "$DIST_DIR"
+  exec 9>"$DIST_DIR/.lock"
+  flock -w 600 9 || die "timed out waiting for another fetch into $DIST_DIR"
+  if jars_fetched; then exec 9>&-; return 0; fi
   log "fetching Kafka $KAFKA_VERSION jars with Maven into $LIBS (once)"
   rm -rf "$LIBS" "$MARKER"
   mkdir -p "$LIBS"
@@ -115,9 +119,18 @@ ensure_jars() {
     cat "$DIST_DIR/mvn.log" >&2
     die "Maven could not fetch the jars (is Maven Central reachable?); rerun to retry"
   fi
-  ls "$LIBS"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null 2>&1 || die "Maven finished but $LIBS has no kafka_2.13-$KAFKA_VERSION.jar"
+  [ -f "$LIBS/kafka_2.13-$KAFKA_VERSION.jar" ] || die "Maven finished but $LIBS has no kafka_2.13-$KAFKA_VERSION.jar"
   pom_sum > "$MARKER"
-  log "fetched $(ls "$LIBS" | wc -l) jars in $((SECONDS - t0))s"
+  local jars=("$LIBS"/*.jar)
+  log "fetched ${#jars[@]} jars in $((SECONDS - t0))s"
+  exec 9>&-
+}
+
+# One start/stop at a time per instance directory.
+lock_instance() {
+  mkdir -p "$dir"
+  exec 8>"$dir/.lock"
+  flock -w 300 8 || die "another start/stop is still working on $dir"
 }
 
 kafka_java() { java -cp "$LIBS/*" "$@"; }
@@ -130,15 +143,17 @@ broker_pid() {
     pid=$(tr -dc '0-9' < "$pid_file" || true)
     if [ -n "$pid" ] && is_our_broker "$pid"; then echo "$pid"; return 0; fi
   fi
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+  for pid in /proc/[0-9]*; do
+    pid=${pid#/proc/}
     if is_our_broker "$pid"; then echo "$pid"; return 0; fi
   done
   return 1
 }
 
 is_our_broker() {
-  local cmdline
-  cmdline=$( { tr '\0' ' ' < "/proc/$1/cmdline"; } 2>/dev/null) || return 1
+  local args cmdline
+  { mapfile -d '' -t args < "/proc/$1/cmdline"; } 2>/dev/null || return 1
+  cmdline=" ${args[*]} "
   [[ "$cmdline" == *" kafka.Kafka $props "* ]]
 }
 
@@ -264,6 +279,7 @@ wait_until_ready() {
 }
 
 do_start() {
+  lock_instance
   local pid
   if pid=$(broker_pid); then
     if [ -f "$ports_file" ] && [ "$(cat "$ports_file")" != "$port $controller_port" ]; then
@@ -297,11 +313,12 @@ do_start() {
   log "starting Kafka $KAFKA_VERSION"
   # setsid: own session, so the broker outlives the calling shell and its terminal. The
   # subshell is not a process-group leader, so setsid execs in place and $! is the JVM.
+  # 8>&- 9>&-: the broker must not inherit (and so keep holding) the locks.
   ( cd "$dir" && exec setsid nohup java "${JVM_OPTS[@]}" \
       -Dlog4j2.configurationFile="$dir/config/log4j2.properties" \
       -Dkafka.logs.dir="$dir/logs" \
       -cp "$LIBS/*" kafka.Kafka "$props" \
-      > "$dir/logs/stdout.log" 2>&1 < /dev/null ) &
+      > "$dir/logs/stdout.log" 2>&1 < /dev/null 8>&- 9>&- ) &
   pid=$!
   echo "$pid" > "$pid_file"
   wait_until_ready "$pid" "$log_offset"
@@ -310,6 +327,7 @@ do_start() {
 }
 
 do_stop() {
+  [ ! -d "$dir" ] || lock_instance
   local pid
   if ! pid=$(broker_pid); then
     rm -f "$pid_file"

@@ -20,7 +20,7 @@ case "$1" in
     bash "$SCRIPT_DIR/kafka.sh" start
     ;;
   down)
-    # Kafka first: nothing of ours depends on it staying up while ClickHouse stops.
+    # Each stop waits until its process has exited, so `up` may follow at once.
     bash "$SCRIPT_DIR/kafka.sh" stop
     bash "$SCRIPT_DIR/clickhouse.sh" stop
     echo "clickhouse: stopped"

@@ -1,0 +1,147 @@
+// npm run bench:ingest — Kafka -> ClickHouse ingest throughput, against its ceiling.
+//
+// 1. Pre-produce N prediction events (20 features, mixed numeric/categorical) to Kafka.
+// 2. Start `driftwatch start --roles ingest` as its own process and time it consuming all
+//    of them into ClickHouse; sample its RSS (peak = VmHWM from /proc).
+// 3. Ceiling, same run: the same rows inserted straight into a copy of the table from
+//    memory by a bare @clickhouse/client, in 10k-row batches.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadConfig } from '../config/config.js';
+import { decodeValue } from '../ingest/decode.js';
+import { PREDICTION_COLUMNS } from '../ingest/rows.js';
+import { TrafficGenerator } from '../demo/traffic.js';
+import { createClickHouse, queryRows } from '../storage/clickhouse.js';
+import { migrate } from '../storage/migrate.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const RUN = Date.now().toString(36);
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  DRIFTWATCH_CLICKHOUSE_DATABASE: 'driftwatch_bench',
+  DRIFTWATCH_TOPIC_PREDICTIONS: `bench.${RUN}.predictions`,
+  DRIFTWATCH_TOPIC_FEATURES: `bench.${RUN}.features`,
+  DRIFTWATCH_TOPIC_LABELS: `bench.${RUN}.labels`,
+  DRIFTWATCH_TOPIC_DLQ: `bench.${RUN}.dlq`,
+  DRIFTWATCH_KAFKA_GROUP_ID: `bench-${RUN}`,
+  DRIFTWATCH_LOG_LEVEL: 'warn',
+};
+const config = loadConfig(env, undefined);
+const T0 = Date.now() - 3 * 86_400_000;
+
+function* events(): Generator<string> {
+  const traffic = new TrafficGenerator({ modelId: 'bench', modelVersion: 'v1', numericFeatures: 12, categoricalFeatures: 8, driftShift: 0, seed: 7 });
+  for (let i = 0; i < EVENTS; i += 1) yield JSON.stringify(traffic.prediction(T0 + i * 100, false));
+}
+
+function rssOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+async function main(): Promise<void> {
+  const admin = createClickHouse(config.clickhouse, { withDatabase: false });
+  await admin.command({ query: 'DROP DATABASE IF EXISTS driftwatch_bench' });
+  await admin.close();
+  await migrate(config.clickhouse);
+  const clickhouse = createClickHouse(config.clickhouse);
+  const count = async (table: string) => Number((await queryRows<{ n: string }>(clickhouse, `SELECT count() AS n FROM ${table}`))[0]?.n ?? 0);
+
+  // 1. Pre-produce.
+  const kafka = new Kafka({ clientId: 'bench', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [config.kafka.topics.predictions, config.kafka.topics.features, config.kafka.topics.labels, config.kafka.topics.dlq].map((topic) => ({ topic, numPartitions: config.kafka.topicPartitions })) });
+  await kafkaAdmin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  const produceStart = performance.now();
+  let chunk: Array<{ value: string }> = [];
+  let bytes = 0;
+  const inFlight: Array<Promise<unknown>> = [];
+  for (const value of events()) {
+    chunk.push({ value });
+    bytes += value.length;
+    if (chunk.length === 5000) {
+      inFlight.push(producer.send({ topic: config.kafka.topics.predictions, acks: 1, messages: chunk }));
+      chunk = [];
+      if (inFlight.length >= 4) await inFlight.shift();
+    }
+  }
+  if (chunk.length > 0) inFlight.push(producer.send({ topic: config.kafka.topics.predictions, acks: 1, messages: chunk }));
+  await Promise.all(inFlight);
+  await producer.disconnect();
+  const produceSeconds = (performance.now() - produceStart) / 1000;
+  console.log(`pre-produced ${EVENTS} events (${(bytes / EVENTS).toFixed(0)} bytes each on average) in ${produceSeconds.toFixed(1)} s`);
+
+  // 2. Driftwatch ingest, as its own process.
+  const ingestStart = performance.now();
+  const child = spawn(process.execPath, [`${REPO}dist/cli/main.js`, 'start', '--roles', 'ingest'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  let peakRssMb = 0;
+  let firstRowAt = 0;
+  let stored = 0;
+  while (stored < EVENTS) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (child.exitCode !== null) throw new Error(`ingest exited with ${child.exitCode}`);
+    peakRssMb = Math.max(peakRssMb, rssOf(child.pid!).peakMb);
+    stored = await count('predictions');
+    if (stored > 0 && firstRowAt === 0) firstRowAt = performance.now();
+  }
+  const ingestEnd = performance.now();
+  peakRssMb = Math.max(peakRssMb, rssOf(child.pid!).peakMb);
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  const ingestSeconds = (ingestEnd - ingestStart) / 1000;
+  const steadySeconds = (ingestEnd - firstRowAt) / 1000;
+  const unique = Number((await queryRows<{ n: string }>(clickhouse, 'SELECT uniqExact(event_id) AS n FROM predictions'))[0]?.n);
+
+  // 3. Ceiling: the same rows from memory, bare client, 10k-row inserts into a copy of the table.
+  await clickhouse.command({ query: 'CREATE TABLE predictions_ceiling AS predictions' });
+  const nowMs = Date.now();
+  const rows: unknown[] = [];
+  for (const value of events()) {
+    const decoded = decodeValue('prediction', JSON.parse(value), nowMs, config.ingest);
+    if (!decoded.ok) throw new Error(decoded.rejection.message);
+    rows.push(decoded.row);
+  }
+  const ceilingStart = performance.now();
+  for (let i = 0; i < rows.length; i += 10_000) {
+    await clickhouse.insert({ table: 'predictions_ceiling', values: rows.slice(i, i + 10_000), format: 'JSONEachRow', columns: [...PREDICTION_COLUMNS] });
+  }
+  const ceilingSeconds = (performance.now() - ceilingStart) / 1000;
+  const ceilingRows = await count('predictions_ceiling');
+  await clickhouse.close();
+
+  const result = {
+    events: EVENTS,
+    stored_unique: unique,
+    ingest_seconds_from_process_start: Number(ingestSeconds.toFixed(2)),
+    ingest_events_per_second: Math.round(EVENTS / ingestSeconds),
+    ingest_events_per_second_steady: Math.round(EVENTS / steadySeconds),
+    ingest_peak_rss_mb: Number(peakRssMb.toFixed(1)),
+    ceiling_seconds: Number(ceilingSeconds.toFixed(2)),
+    ceiling_rows: ceilingRows,
+    ceiling_events_per_second: Math.round(EVENTS / ceilingSeconds),
+    ratio_to_ceiling: Number((ceilingSeconds / ingestSeconds).toFixed(3)),
+    goals: { events_per_second: 50_000, ratio: 0.5, rss_mb: 256 },
+  };
+  console.log(JSON.stringify(result, null, 2));
+  console.log([
+    `ingest: ${result.ingest_events_per_second} events/s (${result.ingest_events_per_second_steady} steady), peak RSS ${result.ingest_peak_rss_mb} MB`,
+    `ceiling (bare client, from memory): ${result.ceiling_events_per_second} events/s`,
+    `ratio to ceiling: ${result.ratio_to_ceiling}`,
+    `goals: >= 50000 events/s ${result.ingest_events_per_second >= 50_000 ? 'MET' : 'MISSED'}, ratio >= 0.5 ${result.ratio_to_ceiling >= 0.5 ? 'MET' : 'MISSED'}, RSS < 256 MB ${result.ingest_peak_rss_mb < 256 ? 'MET' : 'MISSED'}`,
+  ].join('\n'));
+  if (unique !== EVENTS) throw new Error(`expected ${EVENTS} unique events, found ${unique}`);
+  mkdirSync(`${REPO}bench/out`, { recursive: true });
+  writeFileSync(`${REPO}bench/out/ingest.json`, JSON.stringify(result, null, 2));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
