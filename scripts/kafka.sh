@@ -261,7 +261,8 @@ wait_until_ready() {
       local size from=$((log_offset + 1))
       size=$(stat -c %s "$log_file")
       [ "$size" -ge "$log_offset" ] || from=1
-      if tail -c +"$from" "$log_file" | grep -q 'Kafka Server started' && port_open "$port"; then
+      # grep without -q reads to the end: an early exit would fail the pipe (pipefail, SIGPIPE).
+      if tail -c +"$from" "$log_file" | grep -F 'Kafka Server started' >/dev/null && port_open "$port"; then
         return 0
       fi
     fi
