@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../config/config.js';
 import { decodeValue } from '../ingest/decode.js';
-import { PREDICTION_COLUMNS } from '../ingest/rows.js';
+import { insertRowBinary } from '../ingest/event-writer.js';
+import { PREDICTION_SPEC, type PredictionRow } from '../ingest/rows.js';
+import { encodeRows, rowEncoder } from '../storage/row-binary.js';
 import { TrafficGenerator } from '../demo/traffic.js';
 import { createClickHouse, queryRows } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrate.js';
@@ -102,15 +104,17 @@ async function main(): Promise<void> {
   // 3. Ceiling: the same rows from memory, bare client, 10k-row inserts into a copy of the table.
   await clickhouse.command({ query: 'CREATE TABLE predictions_ceiling AS predictions' });
   const nowMs = Date.now();
-  const rows: unknown[] = [];
+  const rows: PredictionRow[] = [];
   for (const value of events()) {
     const decoded = decodeValue('prediction', JSON.parse(value), nowMs, config.ingest);
     if (!decoded.ok) throw new Error(decoded.rejection.message);
     rows.push(decoded.row);
   }
+  // The ceiling encodes in the same format Driftwatch sends (RowBinary), timed with the inserts.
+  const encoder = rowEncoder(PREDICTION_SPEC);
   const ceilingStart = performance.now();
   for (let i = 0; i < rows.length; i += 10_000) {
-    await clickhouse.insert({ table: 'predictions_ceiling', values: rows.slice(i, i + 10_000), format: 'JSONEachRow', columns: [...PREDICTION_COLUMNS] });
+    await insertRowBinary(clickhouse, 'predictions_ceiling', encoder.columns, encodeRows(encoder, rows.slice(i, i + 10_000)).bytes);
   }
   const ceilingSeconds = (performance.now() - ceilingStart) / 1000;
   const ceilingRows = await count('predictions_ceiling');

@@ -3,17 +3,30 @@
 // ClickHouse outage pauses ingest instead of losing rows. A permanent failure is
 // narrowed down by halving the batch until the rows ClickHouse refuses on their own are
 // known; only those are returned as rejected.
+import { Readable } from 'node:stream';
+import { identifier } from '../storage/sql.js';
 import type { EventKind } from '../schemas/events.js';
 import type { Rejection } from '../schemas/rejections.js';
 import { isTransientStorageError, type ClickHouseClient } from '../storage/clickhouse.js';
 import type { RowByKind } from './decode.js';
-import { FEATURE_LOG_COLUMNS, LABEL_COLUMNS, PREDICTION_COLUMNS } from './rows.js';
+import { encodeRows, rowEncoder, type RowEncoder } from '../storage/row-binary.js';
+import { FEATURE_LOG_SPEC, LABEL_SPEC, PREDICTION_SPEC } from './rows.js';
 
-export const TABLES: Record<EventKind, { table: string; columns: readonly string[] }> = {
-  prediction: { table: 'predictions', columns: PREDICTION_COLUMNS },
-  feature_log: { table: 'feature_logs', columns: FEATURE_LOG_COLUMNS },
-  label: { table: 'labels', columns: LABEL_COLUMNS },
+export const TABLES: { [K in EventKind]: { table: string; encoder: RowEncoder<RowByKind[K]> } } = {
+  prediction: { table: 'predictions', encoder: rowEncoder(PREDICTION_SPEC) },
+  feature_log: { table: 'feature_logs', encoder: rowEncoder(FEATURE_LOG_SPEC) },
+  label: { table: 'labels', encoder: rowEncoder(LABEL_SPEC) },
 };
+
+/** INSERT ... FORMAT RowBinary through exec: the client's insert() supports only text formats. */
+export async function insertRowBinary(client: ClickHouseClient, table: string, columns: string[], bytes: Buffer): Promise<void> {
+  const query = `INSERT INTO ${identifier(table)} (${columns.map((column) => identifier(column).text).join(', ')}) FORMAT RowBinary`;
+  const result = await client.exec({ query, values: Readable.from([bytes], { objectMode: false }) });
+  // The response body must be consumed, or the keep-alive socket stays busy.
+  for await (const _chunk of result.stream) {
+    // nothing to read: an INSERT answers with an empty body
+  }
+}
 
 export class WriteAbandonedError extends Error {
   override readonly name = 'WriteAbandonedError';
@@ -54,11 +67,10 @@ async function waitFor(delayMs: number, hooks: WriteHooks): Promise<void> {
 export class EventWriter {
   constructor(private readonly client: ClickHouseClient, private readonly retry: RetryPolicy) {}
 
-  private async insertUntilDone(kind: EventKind, rows: unknown[], hooks: WriteHooks): Promise<void> {
-    const { table, columns } = TABLES[kind];
+  private async insertUntilDone(table: string, columns: string[], bytes: Buffer, hooks: WriteHooks): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.client.insert({ table, values: rows, format: 'JSONEachRow', columns: columns as [string, ...string[]] });
+        await insertRowBinary(this.client, table, columns, bytes);
         return;
       } catch (error) {
         if (!isTransientStorageError(error)) throw error;
@@ -70,27 +82,37 @@ export class EventWriter {
     }
   }
 
-  private async writeRange<K extends EventKind>(kind: K, rows: RowByKind[K][], offset: number, hooks: WriteHooks, result: WriteResult): Promise<void> {
-    if (rows.length === 0) return;
+  private async writeRange<K extends EventKind>(kind: K, entries: Array<{ index: number; row: RowByKind[K] }>, hooks: WriteHooks, result: WriteResult, encodedAlready?: Buffer): Promise<void> {
+    if (entries.length === 0) return;
+    const { table, encoder } = TABLES[kind];
+    const bytes = encodedAlready ?? encodeRows(encoder, entries.map((entry) => entry.row)).bytes;
     try {
-      await this.insertUntilDone(kind, rows, hooks);
-      result.written += rows.length;
+      await this.insertUntilDone(table, encoder.columns, bytes, hooks);
+      result.written += entries.length;
     } catch (error) {
       if (error instanceof WriteAbandonedError || isTransientStorageError(error)) throw error;
-      if (rows.length === 1) {
-        result.refused.push({ index: offset, rejection: { code: 'storage_rejected', message: (error as Error).message.slice(0, 500) } });
+      if (entries.length === 1) {
+        result.refused.push({ index: entries[0]!.index, rejection: { code: 'storage_rejected', message: (error as Error).message.slice(0, 500) } });
         return;
       }
-      const middle = Math.ceil(rows.length / 2);
-      await this.writeRange(kind, rows.slice(0, middle), offset, hooks, result);
-      await this.writeRange(kind, rows.slice(middle), offset + middle, hooks, result);
+      const middle = Math.ceil(entries.length / 2);
+      await this.writeRange(kind, entries.slice(0, middle), hooks, result);
+      await this.writeRange(kind, entries.slice(middle), hooks, result);
     }
   }
 
   /** Resolves once every row is either stored or refused; throws WriteAbandonedError when told to stop. */
   async write<K extends EventKind>(kind: K, rows: RowByKind[K][], hooks: WriteHooks): Promise<WriteResult> {
     const result: WriteResult = { written: 0, refused: [] };
-    await this.writeRange(kind, rows, 0, hooks, result);
+    // A row whose value does not fit its column type is refused before anything is sent.
+    const { bytes, invalid } = encodeRows(TABLES[kind].encoder, rows);
+    const invalidIndexes = new Set(invalid.map((entry) => entry.index));
+    for (const { index, message } of invalid) result.refused.push({ index, rejection: { code: 'storage_rejected', message } });
+    const entries = invalidIndexes.size === 0
+      ? rows.map((row, index) => ({ index, row }))
+      : rows.flatMap((row, index) => (invalidIndexes.has(index) ? [] : [{ index, row }]));
+    // encodeRows left the invalid rows out of `bytes`, so they match `entries` as they are.
+    await this.writeRange(kind, entries, hooks, result, bytes);
     return result;
   }
 }

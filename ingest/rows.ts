@@ -1,4 +1,5 @@
 // Validated events -> ClickHouse rows (the column layout of schemas/migrations/0002_events.sql).
+import type { ColumnSpec, ColumnType } from '../storage/row-binary.js';
 import type { FeatureLogEvent, FeatureValue, LabelEvent, PredictionEvent } from '../schemas/events.js';
 
 export interface FeatureColumns {
@@ -47,20 +48,30 @@ export interface LabelRow {
 
 export type ValueKind = 'number' | 'string' | 'boolean';
 
-export const PREDICTION_COLUMNS = [
-  'model_id', 'model_version', 'ts', 'ts_ms', 'event_id', 'prediction_kind', 'prediction_num', 'prediction_str',
-  'score', 'score_classes', 'score_values', 'num_feature_names', 'num_feature_values', 'cat_feature_names',
-  'cat_feature_values', 'null_feature_names', 'segment_names', 'segment_values', 'ingested_at',
-] as const satisfies ReadonlyArray<keyof PredictionRow>;
+const VALUE_KIND: ColumnType = { enum8: { number: 1, string: 2, boolean: 3 } };
+const FEATURE_SPEC = [
+  ['num_feature_names', 'Array(String)'], ['num_feature_values', 'Array(Float64)'], ['cat_feature_names', 'Array(String)'],
+  ['cat_feature_values', 'Array(String)'], ['null_feature_names', 'Array(String)'],
+] as const satisfies ReadonlyArray<ColumnSpec<FeatureColumns>>;
 
-export const FEATURE_LOG_COLUMNS = [
-  'model_id', 'ts', 'ts_ms', 'event_id', 'num_feature_names', 'num_feature_values', 'cat_feature_names',
-  'cat_feature_values', 'null_feature_names', 'ingested_at',
-] as const satisfies ReadonlyArray<keyof FeatureLogRow>;
+// Column order and types as in schemas/migrations/0002_events.sql.
+export const PREDICTION_SPEC: ReadonlyArray<ColumnSpec<PredictionRow>> = [
+  ['model_id', 'String'], ['model_version', 'String'], ['ts', 'DateTime'], ['ts_ms', 'UInt16'], ['event_id', 'String'],
+  ['prediction_kind', VALUE_KIND], ['prediction_num', 'Float64'], ['prediction_str', 'String'], ['score', 'Nullable(Float64)'],
+  ['score_classes', 'Array(String)'], ['score_values', 'Array(Float64)'], ...FEATURE_SPEC,
+  ['segment_names', 'Array(String)'], ['segment_values', 'Array(String)'], ['ingested_at', 'DateTime'],
+];
 
-export const LABEL_COLUMNS = [
-  'model_id', 'ts', 'ts_ms', 'event_id', 'label_kind', 'label_num', 'label_str', 'ingested_at',
-] as const satisfies ReadonlyArray<keyof LabelRow>;
+export const FEATURE_LOG_SPEC: ReadonlyArray<ColumnSpec<FeatureLogRow>> = [
+  ['model_id', 'String'], ['ts', 'DateTime'], ['ts_ms', 'UInt16'], ['event_id', 'String'], ...FEATURE_SPEC, ['ingested_at', 'DateTime'],
+];
+
+export const LABEL_SPEC: ReadonlyArray<ColumnSpec<LabelRow>> = [
+  ['model_id', 'String'], ['ts', 'DateTime'], ['ts_ms', 'UInt16'], ['event_id', 'String'], ['label_kind', VALUE_KIND],
+  ['label_num', 'Float64'], ['label_str', 'String'], ['ingested_at', 'DateTime'],
+];
+
+export const PREDICTION_COLUMNS = PREDICTION_SPEC.map(([name]) => name);
 
 /** Booleans are categorical values "true"/"false"; the kind keeps what was sent. */
 function splitValue(value: number | string | boolean): { kind: ValueKind; num: number; str: string } {
