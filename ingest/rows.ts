@@ -72,6 +72,8 @@ export const LABEL_SPEC: ReadonlyArray<ColumnSpec<LabelRow>> = [
 ];
 
 export const PREDICTION_COLUMNS = PREDICTION_SPEC.map(([name]) => name);
+export const FEATURE_LOG_COLUMNS = FEATURE_LOG_SPEC.map(([name]) => name);
+export const LABEL_COLUMNS = LABEL_SPEC.map(([name]) => name);
 
 /** Booleans are categorical values "true"/"false"; the kind keeps what was sent. */
 function splitValue(value: number | string | boolean): { kind: ValueKind; num: number; str: string } {

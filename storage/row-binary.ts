@@ -13,13 +13,18 @@ export class RowBinaryError extends Error {
   override readonly name = 'RowBinaryError';
 }
 
-/** A growable byte buffer with little-endian writers. */
+/**
+ * A growable byte buffer with little-endian writers. Hand-written UTF-8 and a DataView
+ * instead of Buffer methods: per-value native calls cost more than the encoding itself.
+ */
 export class ByteWriter {
-  private buffer: Buffer;
+  private bytesArray: Uint8Array;
+  private view: DataView;
   private offset = 0;
 
   constructor(initialBytes = 1 << 20) {
-    this.buffer = Buffer.allocUnsafe(initialBytes);
+    this.bytesArray = new Uint8Array(Math.max(16, initialBytes));
+    this.view = new DataView(this.bytesArray.buffer);
   }
 
   get length(): number {
@@ -27,58 +32,96 @@ export class ByteWriter {
   }
 
   private ensure(extra: number): void {
-    if (this.offset + extra <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
+    if (this.offset + extra <= this.bytesArray.length) return;
+    let size = this.bytesArray.length * 2;
     while (size < this.offset + extra) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    this.buffer.copy(grown, 0, 0, this.offset);
-    this.buffer = grown;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytesArray.subarray(0, this.offset));
+    this.bytesArray = grown;
+    this.view = new DataView(grown.buffer);
   }
 
   varUInt(value: number): void {
     this.ensure(10);
     let rest = value;
     while (rest >= 0x80) {
-      this.buffer[this.offset++] = (rest & 0x7f) | 0x80;
+      this.bytesArray[this.offset++] = (rest & 0x7f) | 0x80;
       rest = Math.floor(rest / 128);
     }
-    this.buffer[this.offset++] = rest;
+    this.bytesArray[this.offset++] = rest;
   }
 
   uint8(value: number): void {
     this.ensure(1);
-    this.buffer[this.offset++] = value;
+    this.bytesArray[this.offset++] = value;
   }
 
   int8(value: number): void {
     this.ensure(1);
-    this.buffer.writeInt8(value, this.offset);
+    this.view.setInt8(this.offset, value);
     this.offset += 1;
   }
 
   uint16(value: number): void {
     this.ensure(2);
-    this.buffer.writeUInt16LE(value, this.offset);
+    this.view.setUint16(this.offset, value, true);
     this.offset += 2;
   }
 
   uint32(value: number): void {
     this.ensure(4);
-    this.buffer.writeUInt32LE(value, this.offset);
+    this.view.setUint32(this.offset, value, true);
     this.offset += 4;
   }
 
   float64(value: number): void {
     this.ensure(8);
-    this.buffer.writeDoubleLE(value, this.offset);
+    this.view.setFloat64(this.offset, value, true);
     this.offset += 8;
   }
 
   string(value: string): void {
-    const byteLength = Buffer.byteLength(value, 'utf8');
+    const length = value.length;
+    // At most 3 bytes per UTF-16 unit (a surrogate pair is 4 bytes for 2 units).
+    this.ensure(length * 3 + 5);
+    const lengthAt = this.offset;
+    // Reserve one length byte; move the text if the length needs more.
+    let at = lengthAt + 1;
+    const out = this.bytesArray;
+    for (let i = 0; i < length; i += 1) {
+      let code = value.charCodeAt(i);
+      if (code < 0x80) {
+        out[at++] = code;
+      } else if (code < 0x800) {
+        out[at++] = 0xc0 | (code >> 6);
+        out[at++] = 0x80 | (code & 0x3f);
+      } else if (code >= 0xd800 && code <= 0xdbff && i + 1 < length && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (value.charCodeAt(i + 1) - 0xdc00);
+        i += 1;
+        out[at++] = 0xf0 | (code >> 18);
+        out[at++] = 0x80 | ((code >> 12) & 0x3f);
+        out[at++] = 0x80 | ((code >> 6) & 0x3f);
+        out[at++] = 0x80 | (code & 0x3f);
+      } else {
+        // A lone surrogate becomes U+FFFD, as TextEncoder does.
+        if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd;
+        out[at++] = 0xe0 | (code >> 12);
+        out[at++] = 0x80 | ((code >> 6) & 0x3f);
+        out[at++] = 0x80 | (code & 0x3f);
+      }
+    }
+    const byteLength = at - lengthAt - 1;
+    if (byteLength < 0x80) {
+      out[lengthAt] = byteLength;
+      this.offset = at;
+      return;
+    }
+    // ensure() above reserved the 4 extra bytes a longer prefix may need.
+    const prefix = byteLength < 0x4000 ? 2 : byteLength < 0x200000 ? 3 : byteLength < 0x10000000 ? 4 : 5;
+    this.bytesArray.copyWithin(lengthAt + prefix, lengthAt + 1, at);
+    this.offset = lengthAt;
     this.varUInt(byteLength);
-    this.ensure(byteLength);
-    this.offset += this.buffer.write(value, this.offset, byteLength, 'utf8');
+    this.offset = lengthAt + prefix + byteLength;
   }
 
   /** Drops everything written after `length` bytes. */
@@ -86,11 +129,10 @@ export class ByteWriter {
     this.offset = Math.min(this.offset, length);
   }
 
-  /** The encoded bytes (a view: copy it before reusing the writer). */
+  /** The encoded bytes (a view over the writer's memory). */
   bytes(): Buffer {
-    return this.buffer.subarray(0, this.offset);
+    return Buffer.from(this.bytesArray.buffer, this.bytesArray.byteOffset, this.offset);
   }
-
 }
 
 type FieldEncoder = (writer: ByteWriter, value: unknown, column: string) => void;
@@ -192,5 +234,5 @@ export function encodeRows<Row>(encoder: RowEncoder<Row>, rows: readonly Row[]):
       writer.truncate(start);
     }
   });
-  return { bytes: Buffer.from(writer.bytes()), invalid };
+  return { bytes: writer.bytes(), invalid };
 }
