@@ -16,7 +16,8 @@ export function parseRfc3339(text: string): number | undefined {
   const fields = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
   const [y, mo, d, h, mi, s] = fields;
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60) return undefined;
-  const dayStart = Date.UTC(y, mo - 1, d);
+  // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.
+  const dayStart = new Date(0).setUTCFullYear(y, mo - 1, d);
   // Date.UTC rolls 2026-02-30 over into March; refuse it instead.
   if (new Date(dayStart).getUTCDate() !== d) return undefined;
   let offsetMinutes = 0;

@@ -14,12 +14,20 @@ export const ModelId = Type.String({
   description: 'Model name: letters, digits and . _ : / - (starting with a letter or digit)',
 });
 
-export const Timestamp = Type.Union([
-  Type.String({ minLength: 10, maxLength: 40, description: 'RFC 3339 date-time, e.g. 2026-11-27T10:15:00Z or 2026-11-27T11:15:00.250+01:00' }),
-  Type.Integer({ description: 'Unix epoch milliseconds' }),
-], { description: 'When the event happened (RFC 3339 string or epoch milliseconds)' });
+// Unions of primitive types are written as JSON Schema type arrays, not anyOf: one type
+// check per value instead of a failed branch (and an error object) per alternative, which
+// matters on the ingest hot path. Length limits apply to the string case only.
+export const Timestamp = Type.Unsafe<string | number>({
+  type: ['string', 'integer'],
+  minLength: 10,
+  maxLength: 40,
+  description: 'When the event happened: an RFC 3339 date-time (e.g. 2026-11-27T10:15:00Z or 2026-11-27T11:15:00.250+01:00) or integer Unix epoch milliseconds',
+});
 
-export const FeatureValue = Type.Union([Type.Number(), Type.String({ maxLength: 4096 }), Type.Boolean(), Type.Null()]);
+export const FeatureValue = Type.Unsafe<number | string | boolean | null>({
+  type: ['number', 'string', 'boolean', 'null'],
+  maxLength: 4096,
+});
 
 export const Features = Type.Record(Type.String(), FeatureValue, {
   propertyNames: { minLength: 1, maxLength: 256 },
@@ -27,7 +35,7 @@ export const Features = Type.Record(Type.String(), FeatureValue, {
   description: 'Feature name -> value (number, string, boolean, or null for missing)',
 });
 
-export const PredictionValue = Type.Union([Type.Number(), Type.String({ maxLength: 4096 }), Type.Boolean()]);
+export const PredictionValue = Type.Unsafe<number | string | boolean>({ type: ['number', 'string', 'boolean'], maxLength: 4096 });
 
 export const PredictionEvent = Type.Object({
   event_id: Name('Unique per prediction; joins feature logs and labels, deduplicates redeliveries'),

@@ -16,8 +16,6 @@ export function describeSchemaError(error: ErrorObject): string {
       return `${field}: unknown field "${String(error.params.additionalProperty)}"`;
     case 'required':
       return `${field}: missing required field "${String(error.params.missingProperty)}"`;
-    case 'anyOf':
-      return `${field}: has the wrong type`;
     case 'propertyNames':
       return `${field}: has a key that is empty or longer than 256 characters`;
     default:
@@ -25,11 +23,10 @@ export function describeSchemaError(error: ErrorObject): string {
   }
 }
 
-// anyOf reports the failure of each branch first; name the union's own expectation instead.
-const UNION_EXPECTATIONS: Record<string, string> = {
-  '/timestamp': 'must be an RFC 3339 string or integer epoch milliseconds',
-  '/prediction': 'must be a number, string or boolean',
-  '/label': 'must be a number, string or boolean',
+const TYPE_NAMES: Record<string, string> = {
+  'number,string,boolean,null': 'a number, string, boolean or null',
+  'number,string,boolean': 'a number, string or boolean',
+  'string,integer': 'an RFC 3339 string or integer epoch milliseconds',
 };
 
 export function validateEvent<K extends EventKind>(kind: K, value: unknown): { ok: true; event: EventByKind[K] } | { ok: false; rejection: Rejection } {
@@ -40,13 +37,7 @@ export function validateEvent<K extends EventKind>(kind: K, value: unknown): { o
   if (validate(value)) return { ok: true, event: value };
   const error = validate.errors?.[0];
   if (!error) return { ok: false, rejection: { code: 'schema_violation', message: 'event: is invalid' } };
-  // A failing branch of a union (anyOf) points into the union's path; describe the union.
-  const unionPath = Object.keys(UNION_EXPECTATIONS).find((path) => error.instancePath === path);
-  const featureUnion = /^\/features\/[^/]+$/.test(error.instancePath);
-  const message = unionPath
-    ? `${unionPath}: ${UNION_EXPECTATIONS[unionPath]}`
-    : featureUnion && error.keyword === 'type'
-      ? `${error.instancePath}: must be a number, string, boolean or null`
-      : describeSchemaError(error);
+  const expected = error.keyword === 'type' ? TYPE_NAMES[String(error.params.type)] : undefined;
+  const message = expected ? `${error.instancePath || 'event'}: must be ${expected}` : describeSchemaError(error);
   return { ok: false, rejection: { code: 'schema_violation', message } };
 }

@@ -50,9 +50,10 @@ export function isTransientStorageError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const networkCode = (error as { code?: unknown }).code;
   if (typeof networkCode === 'string' && NETWORK_ERROR_CODES.has(networkCode)) return true;
-  if (/timeout|socket hang up|ECONNREFUSED|ECONNRESET|other side closed/i.test(error.message)) return true;
   const code = clickHouseErrorCode(error);
-  return code !== undefined && TRANSIENT_SERVER_CODES.has(code);
+  // A server error is judged by its code only: its text may quote anything (a table named "timeouts").
+  if (code !== undefined) return TRANSIENT_SERVER_CODES.has(code);
+  return /timeout|socket hang up|ECONNREFUSED|ECONNRESET|other side closed/i.test(error.message);
 }
 
 export async function queryRows<T>(client: ClickHouseClient, query: string): Promise<T[]> {

@@ -19,9 +19,39 @@ export class MigrationError extends Error {
   override readonly name = 'MigrationError';
 }
 
+/** Removes `--` comments (to the end of the line) outside string literals; comment-only lines vanish. */
+function stripComments(text: string): string {
+  let quoted = false;
+  const kept: string[] = [];
+  for (const line of text.split('\n')) {
+    let out = '';
+    let comment = false;
+    for (let i = 0; i < line.length && !comment; i += 1) {
+      const ch = line[i]!;
+      if (quoted) {
+        if (ch === '\\') {
+          out += ch + (line[i + 1] ?? '');
+          i += 1;
+          continue;
+        }
+        if (ch === "'") quoted = false;
+        out += ch;
+      } else if (ch === '-' && line[i + 1] === '-') {
+        comment = true;
+      } else {
+        if (ch === "'") quoted = true;
+        out += ch;
+      }
+    }
+    if (comment && out.trim() === '') continue;
+    kept.push(comment ? out.trimEnd() : out);
+  }
+  return kept.join('\n');
+}
+
 /** Splits a plain SQL file into statements: `--` comments dropped, `;` at a line end separates. */
 export function splitStatements(text: string): string[] {
-  const withoutComments = text.split('\n').filter((line) => !line.trimStart().startsWith('--')).join('\n');
+  const withoutComments = stripComments(text);
   return withoutComments.split(/;\s*(?:\n|$)/).map((statement) => statement.trim()).filter((statement) => statement.length > 0);
 }
 

@@ -25,8 +25,12 @@ export function stringLiteral(value: string): string {
 
 export function numberLiteral(value: number): string {
   if (!Number.isFinite(value)) throw new SqlValueError(`cannot put non-finite number ${value} into SQL`);
+  if (Object.is(value, -0)) return '0';
+  // Beyond 2^53, String(1152921504606846976) is "1152921504606847000", which ClickHouse
+  // would read as that exact integer; the exponent form is read as the same double.
+  if (Number.isInteger(value) && Math.abs(value) >= 2 ** 53) return value.toExponential();
   // toString of a finite double round-trips and never contains anything but [0-9.e+-].
-  return Object.is(value, -0) ? '0' : String(value);
+  return String(value);
 }
 
 /** A Date as a DateTime literal in UTC (whole seconds; DateTime has no fraction). */
