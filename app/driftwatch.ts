@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server.js';
 import type { DriftwatchConfig } from '../config/config.js';
 import { isLoopbackHost } from '../config/config.js';
+import { DecodePool } from '../ingest/decode-pool.js';
 import { EventWriter } from '../ingest/event-writer.js';
 import { KafkaIngest } from '../ingest/kafka-ingest.js';
 import { KafkaAdapter } from '../messaging/kafka.js';
@@ -29,9 +30,11 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
   await kafka.ensureTopics([topics.predictions, topics.features, topics.labels, topics.dlq], config.kafka.topicPartitions);
 
   let ingest: KafkaIngest | undefined;
+  let decodePool: DecodePool | undefined;
   if (config.roles.has('ingest')) {
     const writer = new EventWriter(clickhouse, { initialMs: config.ingest.retryInitialMs, maxMs: config.ingest.retryMaxMs });
-    ingest = new KafkaIngest({ config, kafka, writer, metrics, log });
+    decodePool = new DecodePool(config.ingest.decodeWorkers);
+    ingest = new KafkaIngest({ config, kafka, writer, decodePool, metrics, log });
     await ingest.start();
     log.info('ingest consumers started', { group: config.kafka.groupId, topics: [topics.predictions, topics.features, topics.labels] });
   }
@@ -53,6 +56,7 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
     stopping ??= (async () => {
       await api?.close();
       await ingest?.stop();
+      await decodePool?.close();
       await kafka.close();
       await clickhouse.close();
       log.info('stopped');

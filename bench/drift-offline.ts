@@ -83,6 +83,7 @@ async function measure(reference: string, current: string): Promise<void> {
     JSON.stringify({
       seconds,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
+      cpuSeconds: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6,
       exitCode,
       drifted: report.columns.filter((c) => c.drifted).map((c) => c.name),
       driftShare: report.drift_share,
@@ -164,8 +165,18 @@ async function main(argv: string[]): Promise<void> {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     if (child.status !== 0) throw new Error(`measurement failed with status ${child.status}`);
-    const result = JSON.parse(child.stdout) as { seconds: number; peakRssMb: number; exitCode: number; drifted: string[]; driftShare: number };
-    console.log(`driftwatch drift: ${result.seconds.toFixed(2)} s wall, peak RSS ${result.peakRssMb.toFixed(0)} MB, exit code ${result.exitCode}`);
+    const result = JSON.parse(child.stdout) as {
+      seconds: number;
+      peakRssMb: number;
+      cpuSeconds: number;
+      exitCode: number;
+      drifted: string[];
+      driftShare: number;
+    };
+    console.log(
+      `driftwatch drift: ${result.seconds.toFixed(2)} s wall (${result.cpuSeconds.toFixed(1)} s CPU, all threads), ` +
+        `peak RSS ${result.peakRssMb.toFixed(0)} MB, exit code ${result.exitCode}`,
+    );
     console.log(`  drifted columns: ${result.drifted.join(', ') || 'none'} (share ${result.driftShare})`);
     console.log(scipyBaseline(reference, current));
   } finally {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
-  ConfigError, asEnum, asIdentifier, asInteger, asOptionalString, asString, asStringList, asTopicName, asUrl,
+  ConfigError, asBoolean, asEnum, asIdentifier, asInteger, asOptionalString, asString, asStringList, asTopicName, asUrl,
   type SettingSpec,
 } from './settings.js';
 
@@ -35,8 +35,11 @@ export interface DriftwatchConfig {
     partitionsConsumedConcurrently: number;
     retryInitialMs: number;
     retryMaxMs: number;
+    decodeWorkers: number;
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Feed built-in synthetic traffic (the demo and the Docker try-out). */
+  demo: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -98,7 +101,9 @@ const SPECS = {
   concurrency: { key: 'ingest.partitionsConsumedConcurrently', env: 'DRIFTWATCH_PARTITIONS_CONCURRENTLY', default: 2, parse: asInteger(1, 64), doc: 'batches in flight at once (with the fetch size, bounds memory)' },
   retryInitial: { key: 'ingest.retryInitialMs', env: 'DRIFTWATCH_RETRY_INITIAL_MS', default: 200, parse: asInteger(1, 60_000), doc: 'first delay when ClickHouse is unavailable' },
   retryMax: { key: 'ingest.retryMaxMs', env: 'DRIFTWATCH_RETRY_MAX_MS', default: 10_000, parse: asInteger(1, 600_000), doc: 'largest delay between retries' },
+  decodeWorkers: { key: 'ingest.decodeWorkers', env: 'DRIFTWATCH_DECODE_WORKERS', default: 1, parse: asInteger(0, 64), doc: 'worker threads that parse, validate and encode consumed events (0 = on the consumer thread)' },
   logLevel: { key: 'logLevel', env: 'DRIFTWATCH_LOG_LEVEL', default: 'info' as DriftwatchConfig['logLevel'], parse: asEnum(['debug', 'info', 'warn', 'error'] as const), doc: 'log level' },
+  demo: { key: 'demo', env: 'DRIFTWATCH_DEMO', default: false, parse: asBoolean, doc: 'also send synthetic demo traffic (driftwatch generate) from this process' },
 } satisfies Record<string, SettingSpec<unknown>>;
 
 export const SETTINGS: ReadonlyArray<SettingSpec<unknown>> = Object.values(SPECS);
@@ -185,7 +190,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath = en
       partitionsConsumedConcurrently: v.concurrency,
       retryInitialMs: v.retryInitial,
       retryMaxMs: v.retryMax,
+      decodeWorkers: v.decodeWorkers,
     },
     logLevel: v.logLevel,
+    demo: v.demo,
   };
 }

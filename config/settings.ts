@@ -86,3 +86,10 @@ export const asTopicName: Parser<string> = (raw) => {
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(text)) fail('must be a Kafka topic name ([A-Za-z0-9._-], at most 249 characters)');
   return text;
 };
+
+export const asBoolean: Parser<boolean> = (raw) => {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === '1' || raw === 'true') return true;
+  if (raw === '0' || raw === 'false') return false;
+  fail('must be true/false or 1/0');
+};

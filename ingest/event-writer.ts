@@ -8,20 +8,18 @@ import { identifier } from '../storage/sql.js';
 import type { EventKind } from '../schemas/events.js';
 import type { Rejection } from '../schemas/rejections.js';
 import { isTransientStorageError, type ClickHouseClient } from '../storage/clickhouse.js';
-import type { RowByKind } from './decode.js';
-import { encodeRows, rowEncoder, type RowEncoder } from '../storage/row-binary.js';
-import { FEATURE_LOG_SPEC, LABEL_SPEC, PREDICTION_SPEC } from './rows.js';
+import { ENCODERS, sliceRows, type EncodedBatch } from './batch-decoder.js';
 
-export const TABLES: { [K in EventKind]: { table: string; encoder: RowEncoder<RowByKind[K]> } } = {
-  prediction: { table: 'predictions', encoder: rowEncoder(PREDICTION_SPEC) },
-  feature_log: { table: 'feature_logs', encoder: rowEncoder(FEATURE_LOG_SPEC) },
-  label: { table: 'labels', encoder: rowEncoder(LABEL_SPEC) },
+export const TABLES: { [K in EventKind]: { table: string; columns: string[] } } = {
+  prediction: { table: 'predictions', columns: ENCODERS.prediction.columns },
+  feature_log: { table: 'feature_logs', columns: ENCODERS.feature_log.columns },
+  label: { table: 'labels', columns: ENCODERS.label.columns },
 };
 
 /** INSERT ... FORMAT RowBinary through exec: the client's insert() supports only text formats. */
-export async function insertRowBinary(client: ClickHouseClient, table: string, columns: string[], bytes: Buffer): Promise<void> {
+export async function insertRowBinary(client: ClickHouseClient, table: string, columns: string[], bytes: Uint8Array): Promise<void> {
   const query = `INSERT INTO ${identifier(table)} (${columns.map((column) => identifier(column).text).join(', ')}) FORMAT RowBinary`;
-  const result = await client.exec({ query, values: Readable.from([bytes], { objectMode: false }) });
+  const result = await client.exec({ query, values: Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)], { objectMode: false }) });
   // The response body must be consumed, or the keep-alive socket stays busy.
   for await (const _chunk of result.stream) {
     // nothing to read: an INSERT answers with an empty body
@@ -47,7 +45,7 @@ export interface WriteHooks {
 
 export interface WriteResult {
   written: number;
-  /** Index into the input rows of each row ClickHouse refused. */
+  /** Index into the batch's messages of each row ClickHouse refused. */
   refused: Array<{ index: number; rejection: Rejection }>;
 }
 
@@ -67,7 +65,7 @@ async function waitFor(delayMs: number, hooks: WriteHooks): Promise<void> {
 export class EventWriter {
   constructor(private readonly client: ClickHouseClient, private readonly retry: RetryPolicy) {}
 
-  private async insertUntilDone(table: string, columns: string[], bytes: Buffer, hooks: WriteHooks): Promise<void> {
+  private async insertUntilDone(table: string, columns: string[], bytes: Uint8Array, hooks: WriteHooks): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         await insertRowBinary(this.client, table, columns, bytes);
@@ -82,37 +80,29 @@ export class EventWriter {
     }
   }
 
-  private async writeRange<K extends EventKind>(kind: K, entries: Array<{ index: number; row: RowByKind[K] }>, hooks: WriteHooks, result: WriteResult, encodedAlready?: Buffer): Promise<void> {
-    if (entries.length === 0) return;
-    const { table, encoder } = TABLES[kind];
-    const bytes = encodedAlready ?? encodeRows(encoder, entries.map((entry) => entry.row)).bytes;
+  private async writeRange(kind: EventKind, batch: EncodedBatch, hooks: WriteHooks, result: WriteResult): Promise<void> {
+    const rows = batch.indexes.length;
+    if (rows === 0) return;
+    const { table, columns } = TABLES[kind];
     try {
-      await this.insertUntilDone(table, encoder.columns, bytes, hooks);
-      result.written += entries.length;
+      await this.insertUntilDone(table, columns, batch.bytes, hooks);
+      result.written += rows;
     } catch (error) {
       if (error instanceof WriteAbandonedError || isTransientStorageError(error)) throw error;
-      if (entries.length === 1) {
-        result.refused.push({ index: entries[0]!.index, rejection: { code: 'storage_rejected', message: (error as Error).message.slice(0, 500) } });
+      if (rows === 1) {
+        result.refused.push({ index: batch.indexes[0]!, rejection: { code: 'storage_rejected', message: (error as Error).message.slice(0, 500) } });
         return;
       }
-      const middle = Math.ceil(entries.length / 2);
-      await this.writeRange(kind, entries.slice(0, middle), hooks, result);
-      await this.writeRange(kind, entries.slice(middle), hooks, result);
+      const middle = Math.ceil(rows / 2);
+      await this.writeRange(kind, sliceRows(batch, 0, middle), hooks, result);
+      await this.writeRange(kind, sliceRows(batch, middle, rows), hooks, result);
     }
   }
 
   /** Resolves once every row is either stored or refused; throws WriteAbandonedError when told to stop. */
-  async write<K extends EventKind>(kind: K, rows: RowByKind[K][], hooks: WriteHooks): Promise<WriteResult> {
+  async write(kind: EventKind, batch: EncodedBatch, hooks: WriteHooks): Promise<WriteResult> {
     const result: WriteResult = { written: 0, refused: [] };
-    // A row whose value does not fit its column type is refused before anything is sent.
-    const { bytes, invalid } = encodeRows(TABLES[kind].encoder, rows);
-    const invalidIndexes = new Set(invalid.map((entry) => entry.index));
-    for (const { index, message } of invalid) result.refused.push({ index, rejection: { code: 'storage_rejected', message } });
-    const entries = invalidIndexes.size === 0
-      ? rows.map((row, index) => ({ index, row }))
-      : rows.flatMap((row, index) => (invalidIndexes.has(index) ? [] : [{ index, row }]));
-    // encodeRows left the invalid rows out of `bytes`, so they match `entries` as they are.
-    await this.writeRange(kind, entries, hooks, result, bytes);
+    await this.writeRange(kind, batch, hooks, result);
     return result;
   }
 }

@@ -3,11 +3,11 @@
 // offsets. A crash anywhere before the commit redelivers the batch; the tables and every
 // query deduplicate by event_id, so redelivery never double counts.
 import type { DriftwatchConfig } from '../config/config.js';
-import type { BatchControl, ConsumedBatch, ConsumedMessage, KafkaAdapter, OutgoingMessage, RunningConsumer } from '../messaging/kafka.js';
+import type { BatchControl, ConsumedBatch, KafkaAdapter, OutgoingMessage, RunningConsumer } from '../messaging/kafka.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EventKind } from '../schemas/events.js';
-import { decodeMessage, type RowByKind } from './decode.js';
+import type { DecodePool } from './decode-pool.js';
 import { deadLetterMessage } from './dead-letter.js';
 import { backoffDelay, WriteAbandonedError, type EventWriter } from './event-writer.js';
 
@@ -23,6 +23,7 @@ export interface KafkaIngestDeps {
   config: DriftwatchConfig;
   kafka: KafkaAdapter;
   writer: EventWriter;
+  decodePool: DecodePool;
   metrics: Metrics;
   log: Logger;
   now?: () => number;
@@ -63,39 +64,32 @@ export class KafkaIngest {
     const { config, writer, metrics, log } = this.deps;
     const timer = metrics.batchSeconds.startTimer({ kind });
     const nowMs = this.now();
-    const rows: RowByKind[typeof kind][] = [];
-    const rowMessages: ConsumedMessage[] = [];
     const deadLetters: OutgoingMessage[] = [];
     const source = { topic: batch.topic, partition: batch.partition };
-
-    for (const message of batch.messages) {
-      const decoded = decodeMessage(kind, message.value, nowMs, config.ingest);
-      if (decoded.ok) {
-        rows.push(decoded.row);
-        rowMessages.push(message);
-      } else {
-        deadLetters.push(deadLetterMessage(message, decoded.rejection, 'decode', source, nowMs));
-        metrics.eventsRejected.inc({ kind, source: 'kafka', reason: decoded.rejection.code });
-      }
+    const decoded = await this.deps.decodePool.decode(kind, batch.messages.map((message) => message.value), nowMs, config.ingest);
+    for (const { index, rejection } of decoded.rejected) {
+      deadLetters.push(deadLetterMessage(batch.messages[index]!, rejection, 'decode', source, nowMs));
+      metrics.eventsRejected.inc({ kind, source: 'kafka', reason: rejection.code });
     }
+    const rows = decoded.encoded.indexes.length;
 
     try {
-      const result = await writer.write(kind, rows, {
+      const result = await writer.write(kind, decoded.encoded, {
         shouldContinue: control.shouldContinue,
         whileWaiting: control.heartbeat,
         onRetry: (error, attempt, delayMs) => {
           metrics.storageRetries.inc({ kind });
-          log.warn('ClickHouse write failed, retrying', { kind, rows: rows.length, attempt, delayMs, error: (error as Error).message });
+          log.warn('ClickHouse write failed, retrying', { kind, rows, attempt, delayMs, error: (error as Error).message });
         },
       });
       for (const { index, rejection } of result.refused) {
-        deadLetters.push(deadLetterMessage(rowMessages[index]!, rejection, 'store', source, nowMs));
+        deadLetters.push(deadLetterMessage(batch.messages[index]!, rejection, 'store', source, nowMs));
         metrics.eventsRejected.inc({ kind, source: 'kafka', reason: rejection.code });
       }
       await this.sendDeadLetters(deadLetters, control);
       await control.commit((BigInt(last.offset) + 1n).toString());
       metrics.eventsIngested.inc({ kind, source: 'kafka' }, result.written);
-      metrics.batchRows.observe({ kind }, rows.length);
+      metrics.batchRows.observe({ kind }, rows);
       metrics.consumerLag.set(
         { topic: batch.topic, partition: String(batch.partition) },
         Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n),

@@ -11,6 +11,8 @@ const validators = Object.fromEntries(
 /** One sentence naming the field and the problem, e.g. `/features/age: must be number, string, boolean or null`. */
 export function describeSchemaError(error: ErrorObject): string {
   const field = error.instancePath === '' ? 'event' : error.instancePath;
+  // A failure inside propertyNames is about a key, not a value.
+  if (error.propertyName !== undefined) return `${field}: key "${error.propertyName.slice(0, 64)}" must be 1 to 256 characters long`;
   switch (error.keyword) {
     case 'additionalProperties':
       return `${field}: unknown field "${String(error.params.additionalProperty)}"`;

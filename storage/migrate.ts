@@ -19,9 +19,9 @@ export class MigrationError extends Error {
   override readonly name = 'MigrationError';
 }
 
-/** Removes `--` comments (to the end of the line) outside string literals; comment-only lines vanish. */
+/** Removes `--` comments (to the end of the line) outside quotes ('...', "...", `...`); comment-only lines vanish. */
 function stripComments(text: string): string {
-  let quoted = false;
+  let quoted: string | false = false;
   const kept: string[] = [];
   for (const line of text.split('\n')) {
     let out = '';
@@ -34,12 +34,12 @@ function stripComments(text: string): string {
           i += 1;
           continue;
         }
-        if (ch === "'") quoted = false;
+        if (ch === quoted) quoted = false;
         out += ch;
       } else if (ch === '-' && line[i + 1] === '-') {
         comment = true;
       } else {
-        if (ch === "'") quoted = true;
+        if (ch === "'" || ch === '"' || ch === '`') quoted = ch;
         out += ch;
       }
     }

@@ -25,10 +25,13 @@ export function stringLiteral(value: string): string {
 
 export function numberLiteral(value: number): string {
   if (!Number.isFinite(value)) throw new SqlValueError(`cannot put non-finite number ${value} into SQL`);
-  if (Object.is(value, -0)) return '0';
-  // Beyond 2^53, String(1152921504606846976) is "1152921504606847000", which ClickHouse
-  // would read as that exact integer; the exponent form is read as the same double.
-  if (Number.isInteger(value) && Math.abs(value) >= 2 ** 53) return value.toExponential();
+  // 18.16's parser rejects subnormal literals (5e-324); they differ from 0 by < 2.3e-308.
+  if (Object.is(value, -0) || Math.abs(value) < 2.2250738585072014e-308) return '0';
+  // Plain digits only for small integers: ClickHouse types larger integer literals as
+  // (U)Int64, which it cannot mix with Float64 in one array, and beyond 2^53 reads
+  // "1152921504606847000" as that exact integer, not the double it came from. The
+  // exponent form is always read as the same double.
+  if (Number.isInteger(value)) return Math.abs(value) < 2 ** 31 ? String(value) : value.toExponential();
   // toString of a finite double round-trips and never contains anything but [0-9.e+-].
   return String(value);
 }

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { binCounts, referenceDecileEdges } from '../../analyzer/stats/binning.js';
+import { binCounts, decileEdgesFromRanks, decileRanks, referenceDecileEdges } from '../../analyzer/stats/binning.js';
 import {
   analyzeCategoricalColumn,
   analyzeCategoricalFromCounts,
@@ -157,4 +157,15 @@ test('stream fold rejects unsorted input and wrong totals', () => {
   assert.throws(() => foldNumericStream([[2, 1, 0], [1, 0, 1]], { referenceCount: 1, currentCount: 1 }), /increasing/);
   assert.throws(() => foldNumericStream([[1, 1, 0]], { referenceCount: 2, currentCount: 0 }), /differ/);
   assert.throws(() => foldNumericStream([[NaN, 1, 0]], { referenceCount: 1, currentCount: 0 }), /finite/);
+});
+
+test('decile edges from the few order statistics a database returns equal the raw edges', () => {
+  for (const c of numericCases) {
+    const { reference } = caseSamples(c);
+    const sorted = Float64Array.from(splitNumericValues(reference).values).sort();
+    const ranks = decileRanks(sorted.length);
+    assert.ok(ranks.length <= 18);
+    const fetched = new Map(ranks.map((rank) => [rank, sorted[rank]!] as const));
+    assert.deepEqual(decileEdgesFromRanks(sorted.length, fetched), referenceDecileEdges(sorted), c.name);
+  }
 });
