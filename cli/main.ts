@@ -36,6 +36,11 @@ async function start(args: string[]): Promise<number> {
   }
   const log = createLogger(config.logLevel, { roles: [...config.roles].join(',') });
   const running = await startDriftwatch(config, log);
+  if (config.demo) {
+    const { runGenerateCommand } = await import('../demo/generate-command.js');
+    runGenerateCommand(['--backfill-hours', '24', '--rate', '20', '--drift-after', '300'], { stdout: process.stdout, stderr: process.stderr })
+      .catch((error: unknown) => log.error('demo traffic stopped', { error: (error as Error).message }));
+  }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       log.info('shutting down', { signal });
