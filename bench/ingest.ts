@@ -82,7 +82,9 @@ async function main(): Promise<void> {
 
   // 2. Driftwatch ingest, as its own process.
   const ingestStart = performance.now();
-  const child = spawn(process.execPath, [`${REPO}dist/cli/main.js`, 'start', '--roles', 'ingest'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // BENCH_INGEST_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the ingest process.
+  const nodeFlags = (process.env.BENCH_INGEST_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  const child = spawn(process.execPath, [...nodeFlags, `${REPO}dist/cli/main.js`, 'start', '--roles', 'ingest'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   let peakRssMb = 0;
   let firstRowAt = 0;
   let stored = 0;

@@ -28,7 +28,10 @@ export function quantileSorted(sorted: ArrayLike<number>, probability: number): 
   if (virtualIndex >= n - 1) return sorted[n - 1]!;
   if (virtualIndex <= 0) return sorted[0]!;
   const lower = Math.floor(virtualIndex);
-  return lerp(sorted[lower]!, sorted[lower + 1]!, virtualIndex - lower);
+  const fraction = virtualIndex - lower;
+  // numpy's lerp returns a exactly at t = 0; not reading b lets callers supply only the ranks they need.
+  if (fraction === 0) return sorted[lower]!;
+  return lerp(sorted[lower]!, sorted[lower + 1]!, fraction);
 }
 
 /** Strictly increasing copy of edges (sorted, duplicates merged). */
@@ -91,4 +94,34 @@ function countBelow(sorted: ArrayLike<number>, bound: number, from: number): num
     else high = middle;
   }
   return low;
+}
+
+/**
+ * 0-based ranks (positions in the sorted reference) that the decile edges of
+ * a reference of n values depend on. A database that cannot compute type-7
+ * quantiles itself (ClickHouse's quantileExact is a different definition) can
+ * fetch exactly these order statistics and call decileEdgesFromRanks, and gets
+ * the edges the raw path computes, bit for bit.
+ */
+export function decileRanks(n: number): number[] {
+  if (n === 0) return [];
+  const ranks = new Set<number>();
+  for (const p of DECILE_PROBABILITIES) {
+    const virtualIndex = (n - 1) * p;
+    const lower = Math.floor(virtualIndex);
+    ranks.add(Math.min(lower, n - 1));
+    if (virtualIndex > lower && lower + 1 < n) ranks.add(lower + 1);
+  }
+  return [...ranks].sort((a, b) => a - b);
+}
+
+/** Decile edges from the order statistics listed by decileRanks (rank -> value). */
+export function decileEdgesFromRanks(n: number, valueAtRank: ReadonlyMap<number, number>): number[] {
+  const orderStatistics: Record<number, number> & { length: number } = { length: n };
+  for (const rank of decileRanks(n)) {
+    const value = valueAtRank.get(rank);
+    if (value === undefined) throw new RangeError(`order statistic ${rank} is needed (see decileRanks)`);
+    orderStatistics[rank] = value;
+  }
+  return referenceDecileEdges(orderStatistics);
 }

@@ -49,8 +49,9 @@ export class NumericStreamFold {
   private previousValue = -Infinity;
   private maxDiff = 0;
   private readonly area = new CompensatedSum();
-  private referenceMin: number | null = null;
-  private referenceMax: number | null = null;
+  // Numbers, never null: a field that holds both would box every double written to it.
+  private referenceMin = NaN;
+  private referenceMax = NaN;
   private mean = 0;
   private squaredDeviations = 0;
   private currentBelow = 0;
@@ -68,15 +69,18 @@ export class NumericStreamFold {
     if (!(value > this.previousValue)) {
       throw new RangeError(`stream values must be strictly increasing: ${value} after ${this.previousValue}`);
     }
-    checkCount(referenceCount, 'reference count');
-    checkCount(currentCount, 'current count');
+    // Cheap checks inline: this runs once per distinct value, millions of times.
+    if (!(referenceCount >= 0 && currentCount >= 0 && referenceCount % 1 === 0 && currentCount % 1 === 0)) {
+      throw new RangeError(`counts must be non-negative integers, got ${referenceCount} and ${currentCount}`);
+    }
+    if (referenceCount + currentCount === 0) return; // a value in neither sample changes nothing
     if (this.distinct > 0) {
       // The CDF gap that held since the previous value, over the gap's width.
       const gap = Math.abs(this.seenReference * this.m - this.seenCurrent * this.n);
       if (gap > 0) this.area.add(gap * (value - this.previousValue));
     }
     if (referenceCount > 0) this.addReference(value, referenceCount);
-    else if (this.referenceMin === null) this.currentBelow += currentCount;
+    else if (this.seenReference === 0) this.currentBelow += currentCount;
     else this.currentSinceLastReference += currentCount;
 
     this.seenReference += referenceCount;
@@ -91,7 +95,7 @@ export class NumericStreamFold {
   }
 
   private addReference(value: number, count: number): void {
-    if (this.referenceMin === null) this.referenceMin = value;
+    if (this.seenReference === 0) this.referenceMin = value;
     this.referenceMax = value;
     this.currentSinceLastReference = 0;
     // Weighted Welford update: stable where sum-of-squares would cancel.
@@ -114,8 +118,8 @@ export class NumericStreamFold {
       distinctValues: this.distinct,
       ksMaxDiff: this.maxDiff,
       wasserstein: bothSides ? this.area.value / (this.n * this.m) : null,
-      referenceMin: this.referenceMin,
-      referenceMax: this.referenceMax,
+      referenceMin: this.n > 0 ? this.referenceMin : null,
+      referenceMax: this.n > 0 ? this.referenceMax : null,
       referenceMean: this.n > 0 ? this.mean : null,
       referenceStd: this.n > 0 ? Math.sqrt(Math.max(0, this.squaredDeviations) / this.n) : null,
       currentBelowReference: this.n > 0 ? this.currentBelow : 0,

@@ -4,7 +4,10 @@
  */
 import type { ValueCount } from './numeric-stream.js';
 
-/** Sort ascending in place; typed-array sort is numeric and needs no comparator. */
+/**
+ * Sort ascending in place. The built-in typed-array sort is numeric without a
+ * comparator (an LSD radix sort on the bit patterns was tried: no faster here).
+ */
 export function sortInPlace(values: Float64Array): Float64Array {
   return values.sort();
 }

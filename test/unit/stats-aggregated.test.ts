@@ -21,8 +21,7 @@ import {
 } from '../../analyzer/stats/numeric-column.js';
 import { foldNumericStream, foldNumericStreamAsync, type ValueCount } from '../../analyzer/stats/numeric-stream.js';
 import { valueCountStream } from '../../analyzer/stats/sorted-samples.js';
-import { assertClose, readFixture } from './stats-fixture-rng.js';
-import { caseSamples, numericCases } from './stats-numeric.test.js';
+import { assertClose, caseSamples, numericCases, readFixture } from './stats-fixture-rng.js';
 
 /** What `SELECT x, countIf(ref), countIf(cur) GROUP BY x ORDER BY x` would return, as plain rows. */
 function databaseRows(reference: Float64Array, current: Float64Array): ValueCount[] {

@@ -13,49 +13,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeNumericColumn, type NumericColumnMetrics } from '../../analyzer/stats/numeric-column.js';
-import { assertClose, decodeValue, generateSample, readFixture, type SampleSpec } from './stats-fixture-rng.js';
+import { assertClose, caseSamples, numericCases, type NumericExpected } from './stats-fixture-rng.js';
 
-export interface NumericExpected {
-  reference_count: number;
-  current_count: number;
-  reference_missing: number;
-  current_missing: number;
-  reference_type_errors: number;
-  current_type_errors: number;
-  ks_statistic: number | null;
-  ks_p_value: number | null;
-  ks_method: 'exact' | 'asymptotic' | null;
-  psi: number | null;
-  jensen_shannon: number | null;
-  wasserstein: number | null;
-  wasserstein_normed: number | null;
-  out_of_range_share: number | null;
-  bin_edges: number[];
-  reference_bin_counts?: number[];
-  current_bin_counts?: number[];
-}
-
-export interface NumericCase {
-  name: string;
-  note: string;
-  reference?: unknown[];
-  current?: unknown[];
-  reference_spec?: SampleSpec;
-  current_spec?: SampleSpec;
-  expected: NumericExpected;
-}
-
-export const numericCases = readFixture<{ cases: NumericCase[] }>('numeric-cases.json').cases;
-
-/** The case's raw samples: inline values decoded, or regenerated from the spec. */
-export function caseSamples(c: NumericCase): { reference: ArrayLike<unknown>; current: ArrayLike<unknown> } {
-  if (c.reference_spec && c.current_spec) {
-    return { reference: generateSample(c.reference_spec), current: generateSample(c.current_spec) };
-  }
-  return { reference: (c.reference ?? []).map(decodeValue), current: (c.current ?? []).map(decodeValue) };
-}
-
-export function assertMatchesScipy(actual: NumericColumnMetrics, e: NumericExpected, label: string): void {
+function assertMatchesScipy(actual: NumericColumnMetrics, e: NumericExpected, label: string): void {
   assert.equal(actual.profile.referenceCount, e.reference_count, `${label}: reference count`);
   assert.equal(actual.profile.currentCount, e.current_count, `${label}: current count`);
   assertClose(actual.ksStatistic, e.ks_statistic, { absolute: 1e-14 }, `${label}: KS statistic`);

@@ -1,0 +1,170 @@
+/**
+ * Streams one input file (CSV with a header row, or NDJSON) into per-column
+ * stores. The format comes from the extension (.csv, .ndjson, .jsonl), else
+ * from the first non-blank character ('{' means NDJSON).
+ */
+import { createReadStream } from 'node:fs';
+import { extname } from 'node:path';
+import { ColumnStore } from './column-store.js';
+import { CsvParser } from './csv-parser.js';
+import { InputError } from './input-error.js';
+import { jsonErrorOffset } from './json-error-position.js';
+
+export type InputFormat = 'csv' | 'ndjson';
+
+export interface Dataset {
+  file: string;
+  format: InputFormat;
+  /** Data rows (header and blank lines excluded). */
+  rows: number;
+  /** Column names in first-seen order. */
+  names: string[];
+  columns: Map<string, ColumnStore>;
+}
+
+export interface ReadOptions {
+  categorical: ReadonlySet<string>;
+}
+
+const READ_CHUNK = 1 << 20;
+
+export function formatFromExtension(file: string): InputFormat | null {
+  const extension = extname(file).toLowerCase();
+  if (extension === '.csv') return 'csv';
+  if (extension === '.ndjson' || extension === '.jsonl') return 'ndjson';
+  return null;
+}
+
+export async function readDataset(file: string, options: ReadOptions): Promise<Dataset> {
+  const dataset: Dataset = { file, format: formatFromExtension(file) ?? 'csv', rows: 0, names: [], columns: new Map() };
+  let feed: ((chunk: string) => void) | null = null;
+  let finish: () => void = () => undefined;
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: READ_CHUNK });
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      if (feed === null) {
+        if (formatFromExtension(file) === null) dataset.format = sniffFormat(chunk);
+        [feed, finish] = dataset.format === 'csv' ? csvSink(dataset, options) : ndjsonSink(dataset, options);
+      }
+      feed(chunk);
+    }
+  } catch (error) {
+    // File-system failures are input problems; anything else is a bug and propagates.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string' || error instanceof InputError) throw error;
+    throw new InputError(file, null, null, code === 'ENOENT' ? 'file not found' : (error as Error).message);
+  } finally {
+    stream.destroy();
+  }
+  if (feed === null) throw new InputError(file, 1, 1, 'file is empty: expected a header row or JSON objects');
+  finish();
+  if (dataset.names.length === 0) throw new InputError(file, 1, 1, 'no columns found');
+  for (const store of dataset.columns.values()) {
+    // Cells absent from a row (short NDJSON objects) are missing values.
+    store.missing += dataset.rows - store.seen;
+    store.seen = dataset.rows;
+  }
+  return dataset;
+}
+
+function sniffFormat(chunk: string): InputFormat {
+  const firstCharacter = chunk.replace(/^\uFEFF/, '').trimStart()[0];
+  return firstCharacter === '{' ? 'ndjson' : 'csv';
+}
+
+type Sink = [feed: (chunk: string) => void, finish: () => void];
+
+function csvSink(dataset: Dataset, options: ReadOptions): Sink {
+  const headerNames: string[] = [];
+  let stores: ColumnStore[] | null = null;
+  let column = 0;
+  const parser = new CsvParser(dataset.file, {
+    cell(source, start, end) {
+      if (stores === null) headerNames.push(source.slice(start, end));
+      else if (column < stores.length) stores[column]!.addSlice(source, start, end);
+      column++;
+    },
+    quotedCell(value) {
+      if (stores === null) headerNames.push(value);
+      else if (column < stores.length) stores[column]!.addText(value);
+      column++;
+    },
+    endRecord(line) {
+      if (stores === null) stores = createColumns(dataset, options, headerNames, line);
+      else if (column !== stores.length) {
+        const at = Math.min(column, stores.length) + 1;
+        throw new InputError(
+          dataset.file,
+          line,
+          at,
+          `expected ${stores.length} fields as in the header, found ${column}` +
+            (column < stores.length ? ` (no value for "${dataset.names[at - 1]}")` : ''),
+        );
+      } else dataset.rows++;
+      column = 0;
+    },
+  });
+  return [(chunk) => parser.push(chunk), () => parser.end()];
+}
+
+function createColumns(dataset: Dataset, options: ReadOptions, names: string[], line: number): ColumnStore[] {
+  return names.map((name, index) => {
+    if (name.trim().length === 0) throw new InputError(dataset.file, line, index + 1, 'empty column name in the header');
+    if (dataset.columns.has(name)) throw new InputError(dataset.file, line, index + 1, `duplicate column name "${name}"`);
+    const store = new ColumnStore(options.categorical.has(name));
+    dataset.columns.set(name, store);
+    dataset.names.push(name);
+    return store;
+  });
+}
+
+function ndjsonSink(dataset: Dataset, options: ReadOptions): Sink {
+  let pending = '';
+  let line = 0;
+  const handleLine = (text: string): void => {
+    line++;
+    if (text.trim().length === 0) return;
+    let row: unknown;
+    try {
+      row = JSON.parse(text);
+    } catch (error) {
+      const offset = jsonErrorOffset(text);
+      throw new InputError(dataset.file, line, offset + 1, `invalid JSON: ${(error as Error).message}`);
+    }
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      throw new InputError(dataset.file, line, 1, 'expected a JSON object per line');
+    }
+    for (const [name, value] of Object.entries(row)) {
+      let store = dataset.columns.get(name);
+      if (store === undefined) {
+        store = new ColumnStore(options.categorical.has(name));
+        // Rows before this key appeared had no value for it.
+        store.seen = dataset.rows;
+        store.missing = dataset.rows;
+        dataset.columns.set(name, store);
+        dataset.names.push(name);
+      }
+      addJsonValue(store, value);
+    }
+    dataset.rows++;
+  };
+  const feed = (chunk: string): void => {
+    const text = pending + chunk;
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      handleLine(text.slice(start, end));
+      start = end + 1;
+    }
+    pending = text.slice(start);
+  };
+  return [feed, () => handleLine(pending)];
+}
+
+function addJsonValue(store: ColumnStore, value: unknown): void {
+  if (value === null) store.addMissing();
+  else if (typeof value === 'number') store.addNumber(value);
+  else if (typeof value === 'string') store.addText(value);
+  else if (typeof value === 'boolean') store.addCategory(value ? 'true' : 'false');
+  else store.addTypeError(); // objects and arrays are not column values
+}
+
