@@ -7,6 +7,7 @@ import type { BatchControl, ConsumedBatch, KafkaAdapter, OutgoingMessage, Runnin
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EventKind } from '../schemas/events.js';
+import type { DecodedBatch } from './batch-decoder.js';
 import type { DecodePool } from './decode-pool.js';
 import { deadLetterMessage } from './dead-letter.js';
 import { backoffDelay, WriteAbandonedError, type EventWriter } from './event-writer.js';
@@ -29,8 +30,21 @@ export interface KafkaIngestDeps {
   now?: () => number;
 }
 
+// One write in flight per partition while its next batch decodes: enough to overlap
+// fetching, decoding and writing, and bounds memory to two batches per partition.
+const MAX_PENDING_WRITES = 1;
+
+interface PartitionQueue {
+  /** The last queued write; the next one starts when it settles. */
+  tail: Promise<void>;
+  pending: number;
+  failed?: Error;
+}
+
 export class KafkaIngest {
   private consumer: RunningConsumer | undefined;
+  private readonly queues = new Map<string, PartitionQueue>();
+  private activeBatches = 0;
   private readonly kinds: Map<string, EventKind>;
   private readonly now: () => number;
 
@@ -50,29 +64,84 @@ export class KafkaIngest {
     });
   }
 
-  /** Stops fetching and waits for the batch in flight to be written and committed. */
+  /** Shutdown: stop fetching, let every decoded batch be written and committed, then leave the group. */
   async stop(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = undefined;
-    await consumer?.stop();
+    if (!consumer) return;
+    consumer.pause();
+    await this.drain();
+    await consumer.stop();
+    this.queues.clear();
   }
 
+  /**
+   * Decodes a batch, then queues its write behind the partition's previous one and returns,
+   * so Kafka fetches and decoding overlap ClickHouse writes. Commits stay in offset order:
+   * a batch commits only after every earlier batch of its partition has.
+   */
   private async processBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
     const kind = this.kinds.get(batch.topic);
     const last = batch.messages.at(-1);
     if (!kind || !last) return;
-    const { config, writer, metrics, log } = this.deps;
-    const timer = metrics.batchSeconds.startTimer({ kind });
-    const nowMs = this.now();
-    const deadLetters: OutgoingMessage[] = [];
+    const key = `${batch.topic}/${batch.partition}`;
+    this.activeBatches += 1;
+    try {
+      this.throwIfBroken(key);
+      const timer = this.deps.metrics.batchSeconds.startTimer({ kind });
+      const nowMs = this.now();
+      const decoded = await this.deps.decodePool.decode(kind, batch.messages.map((message) => message.value), nowMs, this.deps.config.ingest);
+      let queue = this.queues.get(key);
+      if (!queue) {
+        queue = { tail: Promise.resolve(), pending: 0 };
+        this.queues.set(key, queue);
+      }
+      // Back-pressure: at most one write in flight per partition while the next batch decodes.
+      while (queue.pending >= MAX_PENDING_WRITES) await queue.tail.catch(() => undefined);
+      this.throwIfBroken(key);
+      const pipeline = queue;
+      pipeline.pending += 1;
+      const job = pipeline.tail
+        .then(() => this.writeAndCommit(kind, batch, decoded, control, nowMs))
+        .then(() => {
+          timer();
+        }, (error: unknown) => {
+          pipeline.failed ??= error instanceof Error ? error : new Error(String(error));
+          throw error;
+        })
+        .finally(() => {
+          pipeline.pending -= 1;
+        });
+      job.catch(() => undefined);
+      pipeline.tail = job;
+      control.markFetched((BigInt(last.offset) + 1n).toString());
+    } finally {
+      this.activeBatches -= 1;
+    }
+  }
+
+  /** After a write that did not complete, nothing later in that partition may commit. */
+  private throwIfBroken(key: string): void {
+    const failed = this.queues.get(key)?.failed;
+    if (!failed) return;
+    this.queues.delete(key);
+    // Abandoned = stopping or the partition moved: the next owner (or the next assignment)
+    // fetches again from the last committed offset, so the queue can simply start over.
+    if (failed instanceof WriteAbandonedError) return;
+    // Anything else: restart the consumer, which resumes from the last committed offset.
+    throw new Error(`ingest of ${key} restarts from its last committed offset after: ${failed.message}`);
+  }
+
+  private async writeAndCommit(kind: EventKind, batch: ConsumedBatch, decoded: DecodedBatch, control: BatchControl, nowMs: number): Promise<void> {
+    const { writer, metrics, log } = this.deps;
+    const last = batch.messages.at(-1)!;
     const source = { topic: batch.topic, partition: batch.partition };
-    const decoded = await this.deps.decodePool.decode(kind, batch.messages.map((message) => message.value), nowMs, config.ingest);
+    const deadLetters: OutgoingMessage[] = [];
     for (const { index, rejection } of decoded.rejected) {
       deadLetters.push(deadLetterMessage(batch.messages[index]!, rejection, 'decode', source, nowMs));
       metrics.eventsRejected.inc({ kind, source: 'kafka', reason: rejection.code });
     }
     const rows = decoded.encoded.indexes.length;
-
     try {
       const result = await writer.write(kind, decoded.encoded, {
         shouldContinue: control.shouldContinue,
@@ -94,14 +163,24 @@ export class KafkaIngest {
         { topic: batch.topic, partition: String(batch.partition) },
         Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n),
       );
-      timer();
     } catch (error) {
       if (error instanceof WriteAbandonedError) {
         // Not committed: the batch is redelivered to whoever owns the partition next.
-        log.info('batch abandoned uncommitted', { topic: batch.topic, partition: batch.partition, messages: batch.messages.length });
-        return;
+        log.info('batch abandoned uncommitted', { ...source, messages: batch.messages.length });
+      } else {
+        log.error('batch write failed; the partition restarts from its last committed offset', { ...source, error: (error as Error).message });
       }
       throw error;
+    }
+  }
+
+  /** Resolves when no batch is being decoded and every queued write has finished. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      const tails = [...this.queues.values()].map((queue) => queue.tail.catch(() => undefined));
+      await Promise.all(tails);
+      if (this.activeBatches === 0 && [...this.queues.values()].every((queue) => queue.pending === 0)) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 

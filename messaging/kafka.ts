@@ -32,7 +32,12 @@ export interface BatchControl {
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or the partition was reassigned: abandon without committing. */
   shouldContinue(): boolean;
-  /** Commits `nextOffset` (one past the last processed message) for this batch's partition. */
+  /**
+   * Lets the consumer fetch past this batch (nothing is committed). Without it the next
+   * fetch would return the same messages again.
+   */
+  markFetched(nextOffset: string): void;
+  /** Commits `nextOffset` (one past the last processed message) for this batch's partition; may be called after the batch handler returned. */
   commit(nextOffset: string): Promise<void>;
 }
 
@@ -46,6 +51,8 @@ export interface BatchConsumerOptions {
 }
 
 export interface RunningConsumer {
+  /** Stops fetching new batches; batches already handed over still complete. */
+  pause(): void;
   stop(): Promise<void>;
 }
 
@@ -169,9 +176,8 @@ export class KafkaAdapter {
           {
             heartbeat,
             shouldContinue: () => isRunning() && !isStale(),
+            markFetched: (nextOffset) => resolveOffset((BigInt(nextOffset) - 1n).toString()),
             commit: async (nextOffset) => {
-              const last = (BigInt(nextOffset) - 1n).toString();
-              resolveOffset(last);
               await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: nextOffset }] }] });
             },
           },
@@ -179,6 +185,7 @@ export class KafkaAdapter {
       },
     });
     return {
+      pause: () => consumer.pause(options.topics.map((topic) => ({ topic }))),
       stop: async () => {
         // stop() waits for the batch in flight to finish (written and committed, or abandoned).
         await consumer.stop();

@@ -243,6 +243,18 @@ def categorical_cases():
            'None and empty string are missing')
     inline('current entirely missing', ['a', 'b'], [None, None, None], 'no current values')
     inline('tiny samples', ['u', 'v', 'u'], ['v', 'v', 'w', 'u'], 'n < 10')
+    def generated(name, ref_spec, cur_spec, note):
+        ref = ['c%d' % v for v in generate(ref_spec).astype(int)]
+        cur = ['c%d' % v for v in generate(cur_spec).astype(int)]
+        expected = categorical_expected(ref, cur)
+        expected['reference_missing'] = 0
+        expected['current_missing'] = 0
+        cases.append({'name': name, 'note': note, 'reference_spec': ref_spec, 'current_spec': cur_spec,
+                      'category_prefix': 'c', 'expected': expected})
+
+    generated('large 150000 vs 120000', {'seed': 31, 'n': 150000, 'distribution': 'integer', 'k': 40},
+              {'seed': 32, 'n': 120000, 'distribution': 'integer', 'k': 42},
+              'n > 100,000; categories c0..c41, two unseen in the reference')
     many_ref = ['c%d' % (i % 57) for i in range(5000)] + ['rare%d' % i for i in range(30)]
     many_cur = ['c%d' % ((i * 7) % 61) for i in range(4200)]
     inline('many categories', many_ref, many_cur, '87 categories, some only on one side')

@@ -148,8 +148,13 @@ function ndjsonSink(dataset: Dataset, options: ReadOptions): Sink {
     }
     dataset.rows++;
   };
+  let first = true;
   const feed = (chunk: string): void => {
-    const text = pending + chunk;
+    let text = pending + chunk;
+    if (first) {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // byte-order mark
+    }
     let start = 0;
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
       handleLine(text.slice(start, end));

@@ -150,6 +150,19 @@ test('missing values, NaN/Infinity, an all-missing column and forced categorical
   assert.match(table.stdout, /empty: reference has no valid values/);
 });
 
+test('NDJSON with a byte-order mark, CRLF, blank lines and absent keys', async () => {
+  const reference = file('bom.ndjson', '\uFEFF{"a": 1, "b": "x"}\r\n\r\n{"a": 2}\r\n{"a": null, "b": "y", "c": {"nested": 1}}\n');
+  const current = file('bom2.ndjson', '{"a": 1.5, "b": "x"}\n');
+  const { code, stdout, stderr } = await run(['--reference', reference, '--current', current, '--format', 'json']);
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
+  const [a, b, c] = (JSON.parse(stdout) as { columns: Array<Record<string, unknown>> }).columns;
+  assert.equal(a!.reference_count, 2);
+  assert.equal(b!.kind, 'categorical');
+  assert.equal(b!.reference_count, 2, 'the row without "b" counts as missing');
+  assert.equal(c!.reference_count, 0, 'an object is a type error, not a value');
+});
+
 test('a late text value turns the column categorical in both files', async () => {
   const reference = file('ref5.csv', 'v\n1\n2\n1.0\n3\n');
   const current = file('cur5.csv', 'v\n1\n2\nthree\n');

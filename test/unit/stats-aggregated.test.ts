@@ -126,14 +126,14 @@ test('fine-bin fold refuses to guess a bin it needs', () => {
 });
 
 interface CategoricalFixture {
-  cases: Array<{ name: string; reference: unknown[]; current: unknown[] }>;
+  cases: Array<{ name: string; reference?: unknown[]; current?: unknown[] }>;
 }
 
-for (const c of readFixture<CategoricalFixture>('categorical-cases.json').cases) {
+for (const c of readFixture<CategoricalFixture>('categorical-cases.json').cases.filter((x) => x.reference !== undefined)) {
   test(`aggregated categorical path equals raw path: ${c.name}`, () => {
-    const raw = analyzeCategoricalColumn(c.reference, c.current);
-    const reference = countCategoricalValues(c.reference);
-    const current = countCategoricalValues(c.current);
+    const raw = analyzeCategoricalColumn(c.reference!, c.current!);
+    const reference = countCategoricalValues(c.reference!);
+    const current = countCategoricalValues(c.current!);
     // A database returns categories in its own order; the result must not depend on it.
     const rows: CategoryCount[] = [...new Set([...current.counts.keys(), ...reference.counts.keys()])]
       .sort()

@@ -7,13 +7,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeCategoricalColumn } from '../../analyzer/stats/categorical-column.js';
-import { assertClose, readFixture } from './stats-fixture-rng.js';
+import { assertClose, generateSample, readFixture, type SampleSpec } from './stats-fixture-rng.js';
 
 interface CategoricalCase {
   name: string;
   note: string;
-  reference: unknown[];
-  current: unknown[];
+  reference?: unknown[];
+  current?: unknown[];
+  /** Large cases: integers from the fixture PRNG, as categories `${prefix}${value}`. */
+  reference_spec?: SampleSpec;
+  current_spec?: SampleSpec;
+  category_prefix?: string;
   expected: {
     reference_count: number;
     current_count: number;
@@ -30,9 +34,15 @@ interface CategoricalCase {
 
 const cases = readFixture<{ cases: CategoricalCase[] }>('categorical-cases.json').cases;
 
+function values(c: CategoricalCase, side: 'reference' | 'current'): unknown[] {
+  const spec = side === 'reference' ? c.reference_spec : c.current_spec;
+  if (spec === undefined) return c[side] ?? [];
+  return Array.from(generateSample(spec), (v) => `${c.category_prefix ?? ''}${v}`);
+}
+
 for (const c of cases) {
   test(`categorical: ${c.name} (${c.note})`, () => {
-    const metrics = analyzeCategoricalColumn(c.reference, c.current);
+    const metrics = analyzeCategoricalColumn(values(c, 'reference'), values(c, 'current'));
     const e = c.expected;
     assert.equal(metrics.profile.referenceCount, e.reference_count);
     assert.equal(metrics.profile.currentCount, e.current_count);
