@@ -98,7 +98,7 @@ const SPECS = {
   maxMessage: { key: 'ingest.maxMessageBytes', env: 'DRIFTWATCH_MAX_MESSAGE_BYTES', default: MIB, parse: asInteger(256, 64 * MIB), doc: 'larger events are rejected as oversize' },
   futureSkew: { key: 'ingest.maxFutureSkewMs', env: 'DRIFTWATCH_MAX_FUTURE_SKEW_MS', default: 86_400_000, parse: asInteger(0, 366 * 86_400_000), doc: 'events further in the future are rejected' },
   fetchBytes: { key: 'ingest.maxBytesPerPartition', env: 'DRIFTWATCH_MAX_BYTES_PER_PARTITION', default: 4 * MIB, parse: asInteger(64 * 1024, 256 * MIB), doc: 'Kafka fetch size per partition: bounds one batch' },
-  concurrency: { key: 'ingest.partitionsConsumedConcurrently', env: 'DRIFTWATCH_PARTITIONS_CONCURRENTLY', default: 2, parse: asInteger(1, 64), doc: 'batches in flight at once (with the fetch size, bounds memory)' },
+  concurrency: { key: 'ingest.partitionsConsumedConcurrently', env: 'DRIFTWATCH_PARTITIONS_CONCURRENTLY', default: 3, parse: asInteger(1, 64), doc: 'batches in flight at once (with the fetch size, bounds memory)' },
   retryInitial: { key: 'ingest.retryInitialMs', env: 'DRIFTWATCH_RETRY_INITIAL_MS', default: 200, parse: asInteger(1, 60_000), doc: 'first delay when ClickHouse is unavailable' },
   retryMax: { key: 'ingest.retryMaxMs', env: 'DRIFTWATCH_RETRY_MAX_MS', default: 10_000, parse: asInteger(1, 600_000), doc: 'largest delay between retries' },
   decodeWorkers: { key: 'ingest.decodeWorkers', env: 'DRIFTWATCH_DECODE_WORKERS', default: 1, parse: asInteger(0, 64), doc: 'worker threads that parse, validate and encode consumed events (0 = on the consumer thread)' },

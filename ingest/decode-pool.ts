@@ -17,6 +17,10 @@ export interface DecodeRequest {
 
 export type DecodeResponse = { id: number; ok: true; result: DecodedBatch } | { id: number; ok: false; error: string };
 
+// A batch decodes into short-lived garbage; a small heap keeps each worker's memory flat
+// (a V8 heap otherwise grows to hundreds of MB before it collects).
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
+
 interface Pending {
   resolve(result: DecodedBatch): void;
   reject(error: Error): void;
@@ -37,7 +41,7 @@ export class DecodePool {
   }
 
   private spawn(): PoolWorker {
-    const entry: PoolWorker = { worker: new Worker(new URL('./decode-worker.js', import.meta.url)), pending: new Map() };
+    const entry: PoolWorker = { worker: new Worker(new URL('./decode-worker.js', import.meta.url), { resourceLimits: WORKER_LIMITS }), pending: new Map() };
     entry.worker.on('message', (response: DecodeResponse) => {
       const pending = entry.pending.get(response.id);
       if (!pending) return;

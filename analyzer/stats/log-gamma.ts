@@ -31,12 +31,6 @@ export function logGamma(x: number): number {
   return HALF_LOG_TWO_PI + (z + 0.5) * Math.log(t) - t + Math.log(series);
 }
 
-/** log(n choose k) for integers 0 <= k <= n. */
-export function logBinomial(n: number, k: number): number {
-  if (k === 0 || k === n) return 0;
-  return logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1);
-}
-
 // Bernoulli-number coefficients B_2k / (2k (2k - 1)) of Stirling's series.
 const STIRLING_SERIES = [1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360] as const;
 

@@ -51,7 +51,7 @@ test('defaults: with no environment and no file', () => {
       topicPartitions: 3,
       topics: { predictions: 'driftwatch.predictions', features: 'driftwatch.features', labels: 'driftwatch.labels', dlq: 'driftwatch.dlq' },
     },
-    ingest: { maxMessageBytes: MIB, maxFutureSkewMs: 86_400_000, maxBytesPerPartition: 4 * MIB, partitionsConsumedConcurrently: 2, retryInitialMs: 200, retryMaxMs: 10_000, decodeWorkers: 1 },
+    ingest: { maxMessageBytes: MIB, maxFutureSkewMs: 86_400_000, maxBytesPerPartition: 4 * MIB, partitionsConsumedConcurrently: 3, retryInitialMs: 200, retryMaxMs: 10_000, decodeWorkers: 1 },
     logLevel: 'info',
     demo: false,
   };
