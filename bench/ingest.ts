@@ -6,7 +6,7 @@
 // 3. Ceiling, same run: the same rows inserted straight into a copy of the table from
 //    memory by a bare @clickhouse/client, in 10k-row batches.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../config/config.js';
@@ -37,6 +37,29 @@ const T0 = Date.now() - 3 * 86_400_000;
 function* events(): Generator<string> {
   const traffic = new TrafficGenerator({ modelId: 'bench', modelVersion: 'v1', numericFeatures: 12, categoricalFeatures: 8, driftShift: 0, seed: 7 });
   for (let i = 0; i < EVENTS; i += 1) yield JSON.stringify(traffic.prediction(T0 + i * 100, false));
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Pids of the local ClickHouse and Kafka servers, to account for their CPU during ingest. */
+function serverPids(): Record<string, number> {
+  const pids: Record<string, number> = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes('clickhouse-server')) pids.clickhouse ??= Number(entry);
+    if (cmdline.includes('kafka.Kafka')) pids.kafka ??= Number(entry);
+  }
+  return pids;
 }
 
 function rssOf(pid: number): { rssMb: number; peakMb: number } {
@@ -81,6 +104,8 @@ async function main(): Promise<void> {
   console.log(`pre-produced ${EVENTS} events (${(bytes / EVENTS).toFixed(0)} bytes each on average) in ${produceSeconds.toFixed(1)} s`);
 
   // 2. Driftwatch ingest, as its own process.
+  const servers = serverPids();
+  const serverCpuBefore = Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuSecondsOf(pid)]));
   const ingestStart = performance.now();
   // The heap flags `npm start`, the demo and the Docker image use. BENCH_INGEST_NODE_FLAGS,
   // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", adds flags (a profile of the ingest process).
@@ -98,6 +123,8 @@ async function main(): Promise<void> {
   }
   const ingestEnd = performance.now();
   peakRssMb = Math.max(peakRssMb, rssOf(child.pid!).peakMb);
+  const cpuSeconds: Record<string, number> = { driftwatch_ingest: cpuSecondsOf(child.pid!) };
+  for (const [name, pid] of Object.entries(servers)) cpuSeconds[name] = Number((cpuSecondsOf(pid) - serverCpuBefore[name]!).toFixed(2));
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   const ingestSeconds = (ingestEnd - ingestStart) / 1000;
@@ -143,6 +170,7 @@ async function main(): Promise<void> {
     ingest_events_per_second: Math.round(EVENTS / ingestSeconds),
     ingest_events_per_second_steady: Math.round(EVENTS / steadySeconds),
     ingest_peak_rss_mb: Number(peakRssMb.toFixed(1)),
+    cpu_seconds_during_ingest: cpuSeconds,
     ceiling_seconds: Number(ceilingSeconds.toFixed(2)),
     ceiling_rows: ceilingRows,
     ceiling_events_per_second: Math.round(EVENTS / ceilingSeconds),
