@@ -1,7 +1,7 @@
 // Event contract, version 1. These TypeBox schemas are the single source of truth: the
 // TypeScript types below are derived from them, Ajv compiles them for validation, and the
 // API serves them in its OpenAPI document.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 
 export const CONTRACT_VERSION = 1;
 
@@ -29,11 +29,24 @@ export const FeatureValue = Type.Unsafe<number | string | boolean | null>({
   maxLength: 4096,
 });
 
-export const Features = Type.Record(Type.String(), FeatureValue, {
-  propertyNames: { minLength: 1, maxLength: 256 },
+export const Features = NamedValues(FeatureValue, {
   maxProperties: 2000,
   description: 'Feature name -> value (number, string, boolean, or null for missing)',
 });
+
+/**
+ * An object of name -> value. TypeBox's Record emits `patternProperties: {"^(.*)$": ...}`,
+ * which makes the validator run a regular expression per key; `additionalProperties`
+ * says the same without it.
+ */
+function NamedValues<T extends TSchema>(value: T, options: { maxProperties: number; description: string }): TUnsafe<Record<string, Static<T>>> {
+  return Type.Unsafe<Record<string, Static<T>>>({
+    type: 'object',
+    additionalProperties: value,
+    propertyNames: { minLength: 1, maxLength: 256 },
+    ...options,
+  });
+}
 
 export const PredictionValue = Type.Unsafe<number | string | boolean>({ type: ['number', 'string', 'boolean'], maxLength: 4096 });
 
@@ -45,13 +58,11 @@ export const PredictionEvent = Type.Object({
   features: Type.Optional(Features),
   prediction: PredictionValue,
   score: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Probability of the positive class' })),
-  scores: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 }), {
-    propertyNames: { minLength: 1, maxLength: 256 },
+  scores: Type.Optional(NamedValues(Type.Number({ minimum: 0, maximum: 1 }), {
     maxProperties: 1000,
     description: 'Class -> probability',
   })),
-  segments: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 1024 }), {
-    propertyNames: { minLength: 1, maxLength: 256 },
+  segments: Type.Optional(NamedValues(Type.String({ maxLength: 1024 }), {
     maxProperties: 100,
     description: 'Segment name -> value, e.g. {"country": "DE"}',
   })),
