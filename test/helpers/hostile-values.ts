@@ -1,17 +1,8 @@
 // Seeded generators of values meant to break SQL literals: shared by the unit test of
 // storage/sql.ts and the fuzz against the real ClickHouse, so both see the same inputs.
 
-/** mulberry32: a small, fast, seedable PRNG; the same seed always yields the same sequence. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the demo traffic's seedable PRNG: the same seed always yields the same sequence. */
+export { createRandom as seededRandom } from '../../demo/traffic.js';
 
 export function randomInt(random: () => number, minInclusive: number, maxInclusive: number): number {
   return minInclusive + Math.floor(random() * (maxInclusive - minInclusive + 1));
