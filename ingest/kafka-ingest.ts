@@ -33,6 +33,7 @@ export interface KafkaIngestDeps {
 // One write in flight per partition while its next batch decodes: enough to overlap
 // fetching, decoding and writing, and bounds memory to two batches per partition.
 const MAX_PENDING_WRITES = 1;
+const SHUTDOWN_DRAIN_MS = 15_000;
 
 interface PartitionQueue {
   /** The last queued write; the next one starts when it settles. */
@@ -45,6 +46,7 @@ export class KafkaIngest {
   private consumer: RunningConsumer | undefined;
   private readonly queues = new Map<string, PartitionQueue>();
   private activeBatches = 0;
+  private abandonWrites = false;
   private readonly kinds: Map<string, EventKind>;
   private readonly now: () => number;
 
@@ -70,6 +72,11 @@ export class KafkaIngest {
     this.consumer = undefined;
     if (!consumer) return;
     consumer.pause();
+    // A write that keeps failing (ClickHouse down) must not hold shutdown forever: after the
+    // deadline it is abandoned uncommitted, and the next consumer reads the batch again.
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS).unref());
+    await Promise.race([this.drain(), deadline]);
+    this.abandonWrites = true;
     await this.drain();
     await consumer.stop();
     this.queues.clear();
@@ -142,9 +149,10 @@ export class KafkaIngest {
       metrics.eventsRejected.inc({ kind, source: 'kafka', reason: rejection.code });
     }
     const rows = decoded.encoded.indexes.length;
+    const shouldContinue = () => !this.abandonWrites && control.shouldContinue();
     try {
       const result = await writer.write(kind, decoded.encoded, {
-        shouldContinue: control.shouldContinue,
+        shouldContinue,
         whileWaiting: control.heartbeat,
         onRetry: (error, attempt, delayMs) => {
           metrics.storageRetries.inc({ kind });
@@ -155,7 +163,7 @@ export class KafkaIngest {
         deadLetters.push(deadLetterMessage(batch.messages[index]!, rejection, 'store', source, nowMs));
         metrics.eventsRejected.inc({ kind, source: 'kafka', reason: rejection.code });
       }
-      await this.sendDeadLetters(deadLetters, control);
+      await this.sendDeadLetters(deadLetters, control, shouldContinue);
       await control.commit((BigInt(last.offset) + 1n).toString());
       metrics.eventsIngested.inc({ kind, source: 'kafka' }, result.written);
       metrics.batchRows.observe({ kind }, rows);
@@ -184,7 +192,7 @@ export class KafkaIngest {
     }
   }
 
-  private async sendDeadLetters(messages: OutgoingMessage[], control: BatchControl): Promise<void> {
+  private async sendDeadLetters(messages: OutgoingMessage[], control: BatchControl, shouldContinue: () => boolean): Promise<void> {
     if (messages.length === 0) return;
     const { kafka, config, log } = this.deps;
     for (let attempt = 1; ; attempt += 1) {
@@ -192,7 +200,7 @@ export class KafkaIngest {
         await kafka.send(config.kafka.topics.dlq, messages);
         return;
       } catch (error) {
-        if (!control.shouldContinue()) throw new WriteAbandonedError('dead-letter write abandoned');
+        if (!shouldContinue()) throw new WriteAbandonedError('dead-letter write abandoned');
         const delayMs = backoffDelay(attempt, { initialMs: config.ingest.retryInitialMs, maxMs: config.ingest.retryMaxMs });
         log.warn('dead-letter send failed, retrying', { attempt, delayMs, error: (error as Error).message });
         await new Promise((resolve) => setTimeout(resolve, delayMs));

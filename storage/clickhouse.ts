@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { DriftwatchConfig } from '../config/config.js';
 
 export type { ClickHouseClient } from '@clickhouse/client';
@@ -12,6 +12,9 @@ export function createClickHouse(config: DriftwatchConfig['clickhouse'], options
     password: config.password,
     request_timeout: config.requestTimeoutMs,
     application: 'driftwatch',
+    // Failures reach our own code, which retries or reports them; the client's own error
+    // log would print every retried request a second time.
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
 

@@ -4,7 +4,7 @@
 // stopping it disturbs nothing else.
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -88,6 +88,12 @@ after(async () => {
   await producer?.disconnect();
   await dropTestDatabase(config).catch(() => undefined);
   await clickhouse('stop').catch(() => undefined);
+  // Keep the ingest log for a look after a failure.
+  try {
+    writeFileSync(join(tmpdir(), 'driftwatch-faults-ingest.log'), readFileSync(join(stateDir, 'ingest.log')));
+  } catch {
+    // no log: ingest never started
+  }
   rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -138,6 +144,22 @@ test('the ingest process killed with SIGKILL mid-stream and restarted: every eve
   await waitFor(async () => (await stored()) > before + 2_000, { what: 'ingest under way' });
   await stopIngest('SIGKILL');
   await sending;
+  startIngest();
+  await assertExactlyOnce();
+});
+
+test('SIGTERM while ClickHouse is down exits after the drain deadline; the batch is read again later', async () => {
+  const before = await stored();
+  await crashClickHouse();
+  await produceMore(5_000);
+  // Give the consumer time to pick the batch up and start retrying against the dead server.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const started = Date.now();
+  assert.equal(await stopIngest('SIGTERM'), 0, 'graceful shutdown exits 0');
+  const seconds = (Date.now() - started) / 1000;
+  assert.ok(seconds < 25, `shutdown took ${seconds} s; the drain deadline is 15 s`);
+  await clickhouse('start');
+  assert.equal(await stored(), before, 'nothing was written while ClickHouse was down');
   startIngest();
   await assertExactlyOnce();
 });
