@@ -1,4 +1,5 @@
-// Every model seen, with per-version counts deduplicated by event_id. Feature logs and
+// Every model seen, with per-version counts deduplicated by event_id. (Joined subqueries
+// carry aliases: current ClickHouse requires them, 18.16 accepts them.) Feature logs and
 // labels carry no version: they count under the version of the prediction they join.
 import { queryRows, type ClickHouseClient } from './clickhouse.js';
 
@@ -27,8 +28,8 @@ interface CountRow { model_id: string; model_version?: string; n: string | numbe
 
 const joinedCount = (table: string) => `
   SELECT model_id, model_version, count() AS n
-  FROM (SELECT DISTINCT model_id, event_id FROM ${table})
-  ALL INNER JOIN (SELECT DISTINCT model_id, event_id, model_version FROM predictions) USING (model_id, event_id)
+  FROM (SELECT DISTINCT model_id, event_id FROM ${table}) AS logged
+  ALL INNER JOIN (SELECT DISTINCT model_id, event_id, model_version FROM predictions) AS predicted USING (model_id, event_id)
   GROUP BY model_id, model_version`;
 
 const isoOrNull = (seconds: number | string | undefined): string | null =>
@@ -41,13 +42,23 @@ function maxIso(a: string | null, b: string | null): string | null {
   return a === null ? b : b === null ? a : a > b ? a : b;
 }
 
+/** The catalog's queries, exported so scripts/check-sql-current.sh can run them on a current ClickHouse. */
+export const MODEL_CATALOG_QUERIES = {
+  predictions: `SELECT model_id, model_version, uniqExact(event_id) AS n, toUInt32(min(ts)) AS first_ts, toUInt32(max(ts)) AS last_ts FROM predictions GROUP BY model_id, model_version`,
+  featureLogsByVersion: joinedCount('feature_logs'),
+  labelsByVersion: joinedCount('labels'),
+  featureLogTotals: `SELECT model_id, uniqExact(event_id) AS n, toUInt32(min(ts)) AS first_ts, toUInt32(max(ts)) AS last_ts FROM feature_logs GROUP BY model_id`,
+  labelTotals: `SELECT model_id, uniqExact(event_id) AS n, toUInt32(min(ts)) AS first_ts, toUInt32(max(ts)) AS last_ts FROM labels GROUP BY model_id`,
+} as const;
+
 export async function listModels(client: ClickHouseClient): Promise<ModelSummary[]> {
+  const q = MODEL_CATALOG_QUERIES;
   const [predictions, featureLogsByVersion, labelsByVersion, featureLogTotals, labelTotals] = await Promise.all([
-    queryRows<CountRow>(client, `SELECT model_id, model_version, uniqExact(event_id) AS n, toUInt32(min(ts)) AS first_ts, toUInt32(max(ts)) AS last_ts FROM predictions GROUP BY model_id, model_version`),
-    queryRows<CountRow>(client, joinedCount('feature_logs')),
-    queryRows<CountRow>(client, joinedCount('labels')),
-    queryRows<CountRow>(client, `SELECT model_id, uniqExact(event_id) AS n, toUInt32(min(ts)) AS first_ts, toUInt32(max(ts)) AS last_ts FROM feature_logs GROUP BY model_id`),
-    queryRows<CountRow>(client, `SELECT model_id, uniqExact(event_id) AS n, toUInt32(min(ts)) AS first_ts, toUInt32(max(ts)) AS last_ts FROM labels GROUP BY model_id`),
+    queryRows<CountRow>(client, q.predictions),
+    queryRows<CountRow>(client, q.featureLogsByVersion),
+    queryRows<CountRow>(client, q.labelsByVersion),
+    queryRows<CountRow>(client, q.featureLogTotals),
+    queryRows<CountRow>(client, q.labelTotals),
   ]);
   const models = new Map<string, ModelSummary>();
   const model = (id: string): ModelSummary => {
