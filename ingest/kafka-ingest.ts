@@ -30,8 +30,8 @@ export interface KafkaIngestDeps {
   now?: () => number;
 }
 
-// One write in flight per partition while its next batch decodes: enough to overlap
-// fetching, decoding and writing, and bounds memory to two batches per partition.
+// Batches per partition between fetch and commit (one writing, one decoding): enough to
+// overlap fetching, decoding and writing, and a bound on memory whatever the backlog.
 const MAX_PENDING_WRITES = 1;
 const SHUTDOWN_DRAIN_MS = 15_000;
 
@@ -83,9 +83,9 @@ export class KafkaIngest {
   }
 
   /**
-   * Decodes a batch, then queues its write behind the partition's previous one and returns,
-   * so Kafka fetches and decoding overlap ClickHouse writes. Commits stay in offset order:
-   * a batch commits only after every earlier batch of its partition has.
+   * Starts decoding a batch, queues its write behind the partition's previous one and
+   * returns, so Kafka fetches, decoding and ClickHouse writes overlap. Commits stay in
+   * offset order: a batch commits only after every earlier batch of its partition has.
    */
   private async processBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
     const kind = this.kinds.get(batch.topic);
@@ -97,19 +97,22 @@ export class KafkaIngest {
       this.throwIfBroken(key);
       const timer = this.deps.metrics.batchSeconds.startTimer({ kind });
       const nowMs = this.now();
-      const decoded = await this.deps.decodePool.decode(kind, batch.messages.map((message) => message.value), nowMs, this.deps.config.ingest);
+      // Decoding starts now, on a worker; the handler returns without waiting for it, so the
+      // consumer thread decodes the next fetch while the worker decodes this one.
+      const decoding = this.deps.decodePool.decode(kind, batch.messages.map((message) => message.value), nowMs, this.deps.config.ingest);
+      decoding.catch(() => undefined);
       let queue = this.queues.get(key);
       if (!queue) {
         queue = { tail: Promise.resolve(), pending: 0 };
         this.queues.set(key, queue);
       }
-      // Back-pressure: at most one write in flight per partition while the next batch decodes.
+      // Back-pressure: a bounded number of batches per partition between fetch and commit.
       while (queue.pending >= MAX_PENDING_WRITES) await queue.tail.catch(() => undefined);
       this.throwIfBroken(key);
       const pipeline = queue;
       pipeline.pending += 1;
       const job = pipeline.tail
-        .then(() => this.writeAndCommit(kind, batch, decoded, control, nowMs))
+        .then(async () => this.writeAndCommit(kind, batch, await decoding, control, nowMs))
         .then(() => {
           timer();
         }, (error: unknown) => {
