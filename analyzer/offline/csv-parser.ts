@@ -9,6 +9,7 @@
  * (a quote inside an unquoted field, text after a closing quote, an
  * unterminated quote) is an InputError naming the line and column (field number).
  */
+import { countBelow } from '../stats/binning.js';
 import { InputError } from './input-error.js';
 
 export interface CsvSink {
@@ -182,17 +183,6 @@ function completeRecordsEnd(text: string): number {
     newline = text.lastIndexOf('\n', newline - 1);
   }
   return 0;
-}
-
-function countBelow(sorted: number[], bound: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle]! < bound) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 /**

@@ -85,7 +85,7 @@ export function binCounts(values: ArrayLike<number>, edges: ArrayLike<number>): 
 }
 
 /** Number of values < bound, searching from index `from` on (all before it are known smaller). */
-function countBelow(sorted: ArrayLike<number>, bound: number, from: number): number {
+export function countBelow(sorted: ArrayLike<number>, bound: number, from = 0): number {
   let low = from;
   let high = sorted.length;
   while (low < high) {
