@@ -12,8 +12,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../config/config.js';
 import { decodeValue } from '../ingest/decode.js';
 import { insertRowBinary } from '../ingest/event-writer.js';
-import { PREDICTION_COLUMNS, PREDICTION_SPEC, type PredictionRow } from '../ingest/rows.js';
-import { encodeRows, rowEncoder } from '../storage/row-binary.js';
+import { PREDICTION_COLUMNS, type PredictionRow } from '../ingest/rows.js';
+import { encodeRows } from '../storage/row-binary.js';
+import { ENCODERS } from '../ingest/batch-decoder.js';
 import { TrafficGenerator } from '../demo/traffic.js';
 import { createClickHouse, queryRows } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrate.js';
@@ -140,7 +141,7 @@ async function main(): Promise<void> {
   // Chunks are generated and decoded outside the timers, so the bench process never holds
   // a million rows (whose garbage collection would slow the ceiling down).
   const nowMs = Date.now();
-  const encoder = rowEncoder(PREDICTION_SPEC);
+  const encoder = ENCODERS.prediction;
   let ceilingSeconds = 0;
   let jsonSeconds = 0;
   let ceilingChunk: PredictionRow[] = [];

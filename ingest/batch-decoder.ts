@@ -2,7 +2,7 @@
 // for the others. Pure, so it runs the same inline or in a decode worker thread.
 import type { EventKind } from '../schemas/events.js';
 import type { Rejection } from '../schemas/rejections.js';
-import { ByteWriter, RowBinaryError, rowEncoder, type RowEncoder } from '../storage/row-binary.js';
+import { appendRow, ByteWriter, rowEncoder, type RowEncoder } from '../storage/row-binary.js';
 import { decodeMessage, type DecodeLimits, type RowByKind } from './decode.js';
 import { FEATURE_LOG_SPEC, LABEL_SPEC, PREDICTION_SPEC } from './rows.js';
 
@@ -66,13 +66,9 @@ export function decodeBatch(kind: EventKind, packed: PackedMessages, nowMs: numb
       rejected.push({ index, rejection: decoded.rejection });
       continue;
     }
-    const start = writer.length;
-    try {
-      encoder.encode(writer, decoded.row);
-    } catch (error) {
-      if (!(error instanceof RowBinaryError)) throw error;
-      writer.truncate(start);
-      rejected.push({ index, rejection: { code: 'storage_rejected', message: error.message } });
+    const unfit = appendRow(writer, encoder, decoded.row);
+    if (unfit !== undefined) {
+      rejected.push({ index, rejection: { code: 'storage_rejected', message: unfit } });
       continue;
     }
     rowEnds[rows] = writer.length;

@@ -20,8 +20,8 @@ export const DLQ_HEADERS = {
 } as const;
 
 export function deadLetterMessage(original: ConsumedMessage, rejection: Rejection, step: IngestStep, source: DeadLetterSource, nowMs: number): OutgoingMessage {
-  const headers: Record<string, string | Buffer> = {};
-  for (const [name, value] of Object.entries(original.headers)) {
+  const headers: Record<string, string | Buffer | Array<string | Buffer>> = {};
+  for (const [name, value] of Object.entries(original.headers ?? {})) {
     if (value !== undefined && !name.startsWith('dlq-')) headers[name] = value;
   }
   headers[DLQ_HEADERS.reason] = rejection.code;

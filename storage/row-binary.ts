@@ -220,19 +220,26 @@ export function rowEncoder<Row>(spec: ReadonlyArray<ColumnSpec<Row>>): RowEncode
   };
 }
 
+/** Appends one row; if a value does not fit its column, removes the partial row and returns why. */
+export function appendRow<Row>(writer: ByteWriter, encoder: RowEncoder<Row>, row: Row): string | undefined {
+  const start = writer.length;
+  try {
+    encoder.encode(writer, row);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof RowBinaryError)) throw error;
+    writer.truncate(start);
+    return error.message;
+  }
+}
+
 /** Encodes every row; a row that does not fit is reported by index and left out. */
 export function encodeRows<Row>(encoder: RowEncoder<Row>, rows: readonly Row[]): { bytes: Buffer; invalid: Array<{ index: number; message: string }> } {
   const writer = new ByteWriter(Math.max(4096, rows.length * 512));
   const invalid: Array<{ index: number; message: string }> = [];
   rows.forEach((row, index) => {
-    const start = writer.length;
-    try {
-      encoder.encode(writer, row);
-    } catch (error) {
-      if (!(error instanceof RowBinaryError)) throw error;
-      invalid.push({ index, message: error.message });
-      writer.truncate(start);
-    }
+    const message = appendRow(writer, encoder, row);
+    if (message !== undefined) invalid.push({ index, message });
   });
   return { bytes: writer.bytes(), invalid };
 }
