@@ -40,7 +40,8 @@ export function dedupeEdges(edges: ArrayLike<number>): number[] {
   const unique: number[] = [];
   for (const edge of sorted) {
     if (!Number.isFinite(edge)) throw new RangeError(`bin edge must be finite, got ${edge}`);
-    if (unique.length === 0 || edge > unique[unique.length - 1]!) unique.push(edge);
+    // `+ 0` turns -0 into 0: the same edge whichever zero the data held.
+    if (unique.length === 0 || edge > unique[unique.length - 1]!) unique.push(edge + 0);
   }
   return unique;
 }

@@ -52,7 +52,10 @@ export function analyzeCategoricalFromCounts(
   let n = 0;
   let m = 0;
   let unseen = 0;
-  for (const { category, referenceCount, currentCount } of categories) {
+  // Categories in one canonical order, so the sums (and so every digit of the result) do
+  // not depend on the order a database or a file listed them in.
+  const ordered = [...categories].sort((a, b) => (a.category < b.category ? -1 : a.category > b.category ? 1 : 0));
+  for (const { category, referenceCount, currentCount } of ordered) {
     checkCount(referenceCount, category);
     checkCount(currentCount, category);
     if (seen.has(category)) throw new RangeError(`category ${JSON.stringify(category)} listed twice`);

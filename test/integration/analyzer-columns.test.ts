@@ -1,0 +1,126 @@
+// The in-ClickHouse column engine against the offline engine on the same rows: every
+// statistic of every column must be identical, whatever the rows hold (ties, -0, missing
+// values, values of the wrong kind, redelivered duplicates).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { analyzeColumnDrift, countSideRows } from '../../analyzer/service/column-drift.js';
+import type { SideSource } from '../../analyzer/service/sources.js';
+import { analyzeCategoricalColumn, analyzeNumericColumn, type ColumnMetrics } from '../../analyzer/stats/index.js';
+import { createRandom, normal } from '../../demo/traffic.js';
+import type { PredictionEvent } from '../../schemas/events.js';
+import { createClickHouse, type ClickHouseClient } from '../../storage/clickhouse.js';
+import { migrate } from '../../storage/migrate.js';
+import { dropTestDatabase, testConfig } from '../helpers/environment.js';
+import { insertPredictions } from '../helpers/seed.js';
+
+const config = testConfig('columns');
+let client: ClickHouseClient;
+
+const REFERENCE_START = Date.UTC(2026, 10, 1);
+const CURRENT_START = Date.UTC(2026, 10, 2);
+const HOUR = 3_600_000;
+
+function events(start: number, count: number, shift: number, seed: number, version = 'v1'): PredictionEvent[] {
+  const random = createRandom(seed);
+  return Array.from({ length: count }, (_, index): PredictionEvent => {
+    const features: Record<string, number | string | boolean | null> = {
+      income: Math.round((50 + 10 * normal(random) + 3 * shift) * 100) / 100,
+      age: Math.floor(20 + 40 * random() + shift),
+      // A zero of either sign: one value for every statistic.
+      zeros: random() < 0.5 ? 0 : -0,
+      plan: random() < 0.6 + shift / 50 ? 'basic' : random() < 0.5 ? 'pro' : 'team',
+      active: random() < 0.7,
+    };
+    if (random() < 0.1) features.income = null;
+    if (random() < 0.05) delete features.age;
+    if (random() < 0.03) features.income = 'n/a';
+    return {
+      event_id: `${version}-${start}-${index}`,
+      model_id: 'churn',
+      model_version: version,
+      timestamp: start + Math.floor((index / count) * HOUR),
+      features,
+      prediction: random() < 0.3 + shift / 40 ? 'churn' : 'stay',
+      score: Math.round(random() * 1000) / 1000,
+    };
+  });
+}
+
+const referenceEvents = events(REFERENCE_START, 3000, 0, 11);
+const currentEvents = events(CURRENT_START, 2000, 2, 12);
+
+before(async () => {
+  await migrate(config.clickhouse);
+  client = createClickHouse(config.clickhouse);
+  await insertPredictions(client, referenceEvents);
+  await insertPredictions(client, currentEvents);
+  // Redelivered events (same event_id) must not count twice.
+  await insertPredictions(client, currentEvents.slice(0, 500));
+  await insertPredictions(client, events(CURRENT_START, 100, 0, 13, 'v2'));
+});
+
+after(async () => {
+  await client?.close();
+  await dropTestDatabase(config);
+});
+
+const reference: SideSource = { kind: 'traffic', modelId: 'churn', modelVersion: 'v1', from: REFERENCE_START, to: REFERENCE_START + HOUR, segment: null };
+const current: SideSource = { kind: 'traffic', modelId: 'churn', modelVersion: 'v1', from: CURRENT_START, to: CURRENT_START + HOUR, segment: null };
+
+function column(list: PredictionEvent[], name: string): unknown[] {
+  return list.map((event) => (name === 'prediction' ? event.prediction : name === 'score' ? event.score : event.features?.[name]));
+}
+
+function offline(name: string, kind: ColumnMetrics['kind']): ColumnMetrics {
+  const referenceValues = column(referenceEvents, name);
+  const currentValues = column(currentEvents, name);
+  return kind === 'numeric' ? analyzeNumericColumn(referenceValues, currentValues) : analyzeCategoricalColumn(referenceValues, currentValues);
+}
+
+test('every statistic of every column equals the offline engine on the same rows', async () => {
+  const rows = await countSideRows(client, reference, current);
+  assert.deepEqual(rows, { reference: 3000, current: 2000 });
+  const result = await analyzeColumnDrift(client, {
+    reference,
+    current,
+    selection: { features: null, prediction: true, score: true },
+    rows,
+    frozenEdges: new Map(),
+  });
+  const expectedKinds: Record<string, ColumnMetrics['kind']> = {
+    active: 'categorical', age: 'numeric', income: 'numeric', plan: 'categorical', prediction: 'categorical', score: 'numeric', zeros: 'numeric',
+  };
+  assert.deepEqual(Object.fromEntries(result.columns.map((c) => [c.name, c.metrics.kind])), expectedKinds);
+  for (const { name, metrics, role } of result.columns) {
+    assert.equal(role, name === 'prediction' ? 'prediction' : name === 'score' ? 'score' : 'feature');
+    assert.deepEqual(metrics, offline(name, metrics.kind), `column ${name}`);
+  }
+  // The shift is visible where it was put.
+  const income = result.columns.find((c) => c.name === 'income')!.metrics;
+  assert.ok(income.kind === 'numeric' && income.ksPValue !== null && income.ksPValue < 1e-6);
+  assert.equal(income.profile.currentTypeErrors, currentEvents.filter((e) => e.features?.income === 'n/a').length);
+});
+
+test('frozen edges are used as given, and a feature selection limits the columns', async () => {
+  const rows = await countSideRows(client, reference, current);
+  const frozen = new Map([['f.income', [40, 50, 60]]]);
+  const result = await analyzeColumnDrift(client, {
+    reference,
+    current,
+    selection: { features: ['income'], prediction: false, score: false },
+    rows,
+    frozenEdges: frozen,
+  });
+  assert.deepEqual(result.columns.map((c) => c.name), ['income']);
+  const income = result.columns[0]!.metrics;
+  assert.ok(income.kind === 'numeric');
+  assert.deepEqual(income.binEdges, [40, 50, 60]);
+  assert.equal(result.computedEdges.size, 0);
+  const valid = currentEvents.map((e) => e.features?.income).filter((v): v is number => typeof v === 'number');
+  assert.deepEqual(income.currentBinCounts, [
+    valid.filter((v) => v < 40).length,
+    valid.filter((v) => v >= 40 && v < 50).length,
+    valid.filter((v) => v >= 50 && v < 60).length,
+    valid.filter((v) => v >= 60).length,
+  ]);
+});
