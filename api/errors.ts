@@ -8,6 +8,11 @@ export const API_ERRORS = {
   DW_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'send application/json or application/x-ndjson' },
   DW_PAYLOAD_TOO_LARGE: { status: 413, message: 'the body exceeds http.bodyLimitBytes; send smaller batches' },
   DW_NOT_FOUND: { status: 404, message: 'no such route' },
+  DW_INVALID_MONITOR: { status: 400, message: 'the monitor definition is invalid; the message names the field' },
+  DW_MONITOR_NOT_FOUND: { status: 404, message: 'no monitor with this id' },
+  DW_MONITOR_EXISTS: { status: 409, message: 'a monitor with this id exists; PUT /v1/monitors/:id replaces it' },
+  DW_INVALID_REFERENCE_FILE: { status: 400, message: 'the reference file has errors; nothing was stored' },
+  DW_REFERENCE_NOT_FOUND: { status: 404, message: 'no reference dataset with this name' },
   DW_UNAVAILABLE: { status: 503, message: 'a backing service is unavailable; nothing from this request was accepted, retry later' },
   DW_INTERNAL: { status: 500, message: 'internal error' },
 } as const;

@@ -11,6 +11,11 @@ import { listModels } from '../storage/model-catalog.js';
 import { authorize } from './auth.js';
 import { ApiError, errorBody } from './errors.js';
 import { registerIngestRoutes } from './routes/ingest.js';
+import { registerMonitorRoutes } from './routes/monitors.js';
+import { registerReferenceRoutes } from './routes/references.js';
+import { registerResultRoutes } from './routes/results.js';
+import { enqueueJobs } from '../analyzer/service/job-runner.js';
+import { MonitorSchema } from '../analyzer/monitors/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -63,7 +68,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       info: { title: 'Driftwatch API', version: '1', description: 'Drift and performance observability for ML models in production' },
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-        schemas: { PredictionEvent, FeatureLogEvent, LabelEvent } as never,
+        schemas: { PredictionEvent, FeatureLogEvent, LabelEvent, Monitor: MonitorSchema } as never,
       },
     },
   });
@@ -88,5 +93,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   }, async () => ({ models: await listModels(deps.clickhouse) }));
 
   registerIngestRoutes(app, deps);
+  registerMonitorRoutes(app, { clickhouse: deps.clickhouse, enqueueJobs: (jobs) => enqueueJobs(deps.kafka, config.kafka.topics.jobs, jobs) });
+  registerResultRoutes(app, { clickhouse: deps.clickhouse });
+  registerReferenceRoutes(app, { client: deps.clickhouse, log: deps.log });
   return app;
 }

@@ -1,6 +1,10 @@
 // One binary, several roles: the same start-up code runs the API, the ingest consumers,
 // or both, so ingest scales out as more consumers in the group.
 import type { FastifyInstance } from 'fastify';
+import { getReferenceDataset } from '../analyzer/references/reference-store.js';
+import { enqueueJobs, JobRunner } from '../analyzer/service/job-runner.js';
+import { syncConfigMonitors } from '../analyzer/service/monitor-store.js';
+import { AnalysisScheduler } from '../analyzer/service/scheduler.js';
 import { buildApi } from '../api/server.js';
 import type { DriftwatchConfig } from '../config/config.js';
 import { isLoopbackHost } from '../config/config.js';
@@ -27,7 +31,9 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
   const clickhouse = createClickHouse(config.clickhouse);
   const kafka = new KafkaAdapter({ brokers: config.kafka.brokers, clientId: config.kafka.clientId }, log);
   const { topics } = config.kafka;
-  await kafka.ensureTopics([topics.predictions, topics.features, topics.labels, topics.dlq], config.kafka.topicPartitions);
+  await kafka.ensureTopics([topics.predictions, topics.features, topics.labels, topics.dlq, topics.jobs], config.kafka.topicPartitions);
+  const configMonitors = await syncConfigMonitors(clickhouse, config.monitors);
+  if (configMonitors > 0) log.info('monitors from the config file stored', { written: configMonitors, declared: config.monitors.length });
 
   let ingest: KafkaIngest | undefined;
   let decodePool: DecodePool | undefined;
@@ -37,6 +43,44 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
     ingest = new KafkaIngest({ config, kafka, writer, decodePool, metrics, log });
     await ingest.start();
     log.info('ingest consumers started', { group: config.kafka.groupId, topics: [topics.predictions, topics.features, topics.labels] });
+  }
+
+  let runner: JobRunner | undefined;
+  let scheduler: AnalysisScheduler | undefined;
+  if (config.roles.has('analyzer')) {
+    runner = new JobRunner({
+      client: clickhouse,
+      kafka,
+      settings: {
+        jobsTopic: topics.jobs,
+        groupId: config.analyzer.groupId,
+        maxAttempts: config.analyzer.maxAttempts,
+        retryInitialMs: config.analyzer.retryInitialMs,
+        instance: config.analyzer.instance,
+      },
+      findDataset: async (name) => {
+        const dataset = await getReferenceDataset(clickhouse, name);
+        return dataset === null ? null : { uploadId: dataset.upload_id };
+      },
+      log,
+      metrics: {
+        runFinished: (status, durationMs) => {
+          metrics.analysisRuns.inc({ status });
+          if (status !== 'skipped') metrics.analysisSeconds.observe(durationMs / 1000);
+        },
+      },
+    });
+    await runner.start();
+    scheduler = new AnalysisScheduler({
+      client: clickhouse,
+      enqueue: (jobs) => enqueueJobs(kafka, topics.jobs, jobs),
+      log,
+      defaultMonitors: config.analyzer.defaultMonitors,
+      sweepIntervalMs: config.analyzer.sweepIntervalMs,
+      onBacklog: (windows) => metrics.windowsBehind.set(windows),
+    });
+    await scheduler.start();
+    log.info('analyzer started', { group: config.analyzer.groupId, jobs_topic: topics.jobs, instance: config.analyzer.instance });
   }
 
   let api: FastifyInstance | undefined;
@@ -55,6 +99,8 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
     // Shutdown checklist: stop intake, drain the batch in flight (written + committed), close clients.
     stopping ??= (async () => {
       await api?.close();
+      await scheduler?.stop();
+      await runner?.stop();
       await ingest?.stop();
       await decodePool?.close();
       await kafka.close();

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { MonitorDefinitionError, parseMonitorList, type Monitor } from '../analyzer/monitors/index.js';
 import {
   ConfigError, asBoolean, asEnum, asIdentifier, asInteger, asOptionalString, asString, asStringList, asTopicName, asUrl,
   type SettingSpec,
@@ -6,7 +8,7 @@ import {
 
 export { ConfigError } from './settings.js';
 
-export const ROLES = ['ingest', 'api'] as const;
+export const ROLES = ['ingest', 'analyzer', 'api'] as const;
 export type Role = (typeof ROLES)[number];
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -26,7 +28,7 @@ export interface DriftwatchConfig {
     clientId: string;
     groupId: string;
     topicPartitions: number;
-    topics: { predictions: string; features: string; labels: string; dlq: string };
+    topics: { predictions: string; features: string; labels: string; dlq: string; jobs: string };
   };
   ingest: {
     maxMessageBytes: number;
@@ -37,6 +39,16 @@ export interface DriftwatchConfig {
     retryMaxMs: number;
     decodeWorkers: number;
   };
+  analyzer: {
+    groupId: string;
+    maxAttempts: number;
+    retryInitialMs: number;
+    sweepIntervalMs: number;
+    defaultMonitors: boolean;
+    instance: string;
+  };
+  /** Monitors declared in the config file ("monitors as code"). */
+  monitors: Monitor[];
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Feed built-in synthetic traffic (the demo and the Docker try-out). */
   demo: boolean;
@@ -95,6 +107,7 @@ const SPECS = {
   topicFeatures: { key: 'kafka.topics.features', env: 'DRIFTWATCH_TOPIC_FEATURES', default: 'driftwatch.features', parse: asTopicName, doc: 'feature log topic' },
   topicLabels: { key: 'kafka.topics.labels', env: 'DRIFTWATCH_TOPIC_LABELS', default: 'driftwatch.labels', parse: asTopicName, doc: 'ground-truth label topic' },
   topicDlq: { key: 'kafka.topics.dlq', env: 'DRIFTWATCH_TOPIC_DLQ', default: 'driftwatch.dlq', parse: asTopicName, doc: 'dead-letter topic' },
+  topicJobs: { key: 'kafka.topics.jobs', env: 'DRIFTWATCH_TOPIC_JOBS', default: 'driftwatch.analysis-jobs', parse: asTopicName, doc: 'analysis jobs topic (windows to analyse), read by the analyzer group' },
   maxMessage: { key: 'ingest.maxMessageBytes', env: 'DRIFTWATCH_MAX_MESSAGE_BYTES', default: MIB, parse: asInteger(256, 64 * MIB), doc: 'larger events are rejected as oversize' },
   futureSkew: { key: 'ingest.maxFutureSkewMs', env: 'DRIFTWATCH_MAX_FUTURE_SKEW_MS', default: 86_400_000, parse: asInteger(0, 366 * 86_400_000), doc: 'events further in the future are rejected' },
   fetchBytes: { key: 'ingest.maxBytesPerPartition', env: 'DRIFTWATCH_MAX_BYTES_PER_PARTITION', default: 4 * MIB, parse: asInteger(64 * 1024, 256 * MIB), doc: 'Kafka fetch size per partition: bounds one batch' },
@@ -102,6 +115,12 @@ const SPECS = {
   retryInitial: { key: 'ingest.retryInitialMs', env: 'DRIFTWATCH_RETRY_INITIAL_MS', default: 200, parse: asInteger(1, 60_000), doc: 'first delay when ClickHouse is unavailable' },
   retryMax: { key: 'ingest.retryMaxMs', env: 'DRIFTWATCH_RETRY_MAX_MS', default: 10_000, parse: asInteger(1, 600_000), doc: 'largest delay between retries' },
   decodeWorkers: { key: 'ingest.decodeWorkers', env: 'DRIFTWATCH_DECODE_WORKERS', default: 1, parse: asInteger(0, 64), doc: 'worker threads that parse, validate and encode consumed events (0 = on the consumer thread)' },
+  analyzerGroup: { key: 'analyzer.groupId', env: 'DRIFTWATCH_ANALYZER_GROUP_ID', default: 'driftwatch-analyzer', parse: asString, doc: 'consumer group of the analyzer role' },
+  analyzerAttempts: { key: 'analyzer.maxAttempts', env: 'DRIFTWATCH_ANALYZER_MAX_ATTEMPTS', default: 3, parse: asInteger(1, 100), doc: 'attempts at a window before its job is left failed (the scheduler enqueues it again later)' },
+  analyzerRetry: { key: 'analyzer.retryInitialMs', env: 'DRIFTWATCH_ANALYZER_RETRY_INITIAL_MS', default: 2000, parse: asInteger(1, 600_000), doc: 'first delay between attempts at a failing window (doubling)' },
+  analyzerSweep: { key: 'analyzer.sweepIntervalMs', env: 'DRIFTWATCH_ANALYZER_SWEEP_MS', default: 60_000, parse: asInteger(100, 3_600_000), doc: 'how often the scheduler looks for missed windows, late labels, new models' },
+  defaultMonitors: { key: 'analyzer.defaultMonitors', env: 'DRIFTWATCH_DEFAULT_MONITORS', default: true, parse: asBoolean, doc: 'give every newly seen model a default monitor (hourly, trailing 7 days)' },
+  instance: { key: 'analyzer.instance', env: 'DRIFTWATCH_INSTANCE', default: '', parse: asOptionalString, doc: 'name of this instance in run records (default: host name and pid)' },
   logLevel: { key: 'logLevel', env: 'DRIFTWATCH_LOG_LEVEL', default: 'info' as DriftwatchConfig['logLevel'], parse: asEnum(['debug', 'info', 'warn', 'error'] as const), doc: 'log level' },
   demo: { key: 'demo', env: 'DRIFTWATCH_DEMO', default: false, parse: asBoolean, doc: 'also send synthetic demo traffic (driftwatch generate) from this process' },
 } satisfies Record<string, SettingSpec<unknown>>;
@@ -135,6 +154,16 @@ function readConfigFile(path: string): Record<string, unknown> {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path} must hold a JSON object`);
   return parsed as Record<string, unknown>;
+}
+
+function parseConfigMonitors(value: unknown, configPath: string | undefined): Monitor[] {
+  if (value === undefined) return [];
+  try {
+    return parseMonitorList(value, 'monitors');
+  } catch (error) {
+    if (error instanceof MonitorDefinitionError) throw new ConfigError(`config file ${configPath}: ${error.message}`);
+    throw error;
+  }
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -181,7 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath = en
       clientId: v.clientId,
       groupId: v.groupId,
       topicPartitions: v.partitions,
-      topics: { predictions: v.topicPredictions, features: v.topicFeatures, labels: v.topicLabels, dlq: v.topicDlq },
+      topics: { predictions: v.topicPredictions, features: v.topicFeatures, labels: v.topicLabels, dlq: v.topicDlq, jobs: v.topicJobs },
     },
     ingest: {
       maxMessageBytes: v.maxMessage,
@@ -192,6 +221,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath = en
       retryMaxMs: v.retryMax,
       decodeWorkers: v.decodeWorkers,
     },
+    analyzer: {
+      groupId: v.analyzerGroup,
+      maxAttempts: v.analyzerAttempts,
+      retryInitialMs: v.analyzerRetry,
+      sweepIntervalMs: v.analyzerSweep,
+      defaultMonitors: v.defaultMonitors,
+      instance: v.instance || `${hostname()}:${process.pid}`,
+    },
+    monitors: parseConfigMonitors(file.monitors, configPath),
     logLevel: v.logLevel,
     demo: v.demo,
   };

@@ -46,6 +46,8 @@ export interface BatchConsumerOptions {
   topics: string[];
   maxBytesPerPartition: number;
   partitionsConsumedConcurrently: number;
+  /** How long the group waits for a silent member before handing its partitions on (default 30 s). */
+  sessionTimeoutMs?: number;
   onBatch(batch: ConsumedBatch, control: BatchControl): Promise<void>;
   onCrash?(error: Error): void;
 }
@@ -143,7 +145,7 @@ export class KafkaAdapter {
       // Bounds one fetch across partitions, so memory stays flat whatever the backlog.
       maxBytes: options.maxBytesPerPartition * Math.max(2, options.partitionsConsumedConcurrently),
       maxWaitTimeInMs: 250,
-      sessionTimeout: 30_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3000,
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },

@@ -48,6 +48,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly analysisRuns = new Counter({
+    name: 'driftwatch_analysis_runs_total',
+    help: 'Analysis jobs handled by this instance, by outcome (succeeded, failed attempt, skipped as already done)',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly analysisSeconds = new Histogram({
+    name: 'driftwatch_analysis_run_seconds',
+    help: 'Time to analyse and store one window (all its segments)',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+
+  readonly windowsBehind = new Gauge({
+    name: 'driftwatch_analysis_windows_behind',
+    help: 'Complete windows within catch_up that have no successful analysis yet (at the last scheduler sweep)',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'driftwatch_' });
   }

@@ -3,8 +3,8 @@
 // bench/ingest.ts). Supported by 18.16 and every later ClickHouse.
 
 export type ColumnType =
-  | 'String' | 'UInt8' | 'UInt16' | 'UInt32' | 'DateTime' | 'Float64' | 'Nullable(Float64)'
-  | 'Array(String)' | 'Array(Float64)'
+  | 'String' | 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64' | 'DateTime' | 'Float64' | 'Nullable(Float64)'
+  | 'Array(String)' | 'Array(Float64)' | 'Array(UInt64)'
   | { enum8: Readonly<Record<string, number>> };
 
 export type ColumnSpec<Row> = readonly [name: keyof Row & string, type: ColumnType];
@@ -72,6 +72,14 @@ export class ByteWriter {
     this.ensure(4);
     this.view.setUint32(this.offset, value, true);
     this.offset += 4;
+  }
+
+  /** A safe integer (< 2^53) as UInt64. */
+  uint64(value: number): void {
+    this.ensure(8);
+    this.view.setUint32(this.offset, value % 0x1_0000_0000, true);
+    this.view.setUint32(this.offset + 4, Math.floor(value / 0x1_0000_0000), true);
+    this.offset += 8;
   }
 
   float64(value: number): void {
@@ -175,6 +183,8 @@ function fieldEncoder(type: ColumnType): FieldEncoder {
     case 'UInt32':
     case 'DateTime':
       return (writer, value, column) => writer.uint32(expectInteger(value, column, 0xffffffff));
+    case 'UInt64':
+      return (writer, value, column) => writer.uint64(expectInteger(value, column, Number.MAX_SAFE_INTEGER));
     case 'Float64':
       return (writer, value, column) => writer.float64(expectNumber(value, column));
     case 'Nullable(Float64)':
@@ -200,6 +210,12 @@ function fieldEncoder(type: ColumnType): FieldEncoder {
         const items = expectArray(value, column);
         writer.varUInt(items.length);
         for (const item of items) writer.float64(expectNumber(item, column));
+      };
+    case 'Array(UInt64)':
+      return (writer, value, column) => {
+        const items = expectArray(value, column);
+        writer.varUInt(items.length);
+        for (const item of items) writer.uint64(expectInteger(item, column, Number.MAX_SAFE_INTEGER));
       };
   }
 }

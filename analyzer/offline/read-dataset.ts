@@ -67,7 +67,7 @@ export async function readDataset(file: string, options: ReadOptions): Promise<D
   return dataset;
 }
 
-function sniffFormat(chunk: string): InputFormat {
+export function sniffFormat(chunk: string): InputFormat {
   const firstCharacter = chunk.replace(/^\uFEFF/, '').trimStart()[0];
   return firstCharacter === '{' ? 'ndjson' : 'csv';
 }
@@ -92,14 +92,8 @@ function csvSink(dataset: Dataset, options: ReadOptions): Sink {
     endRecord(line) {
       if (stores === null) stores = createColumns(dataset, options, headerNames, line);
       else if (column !== stores.length) {
-        const at = Math.min(column, stores.length) + 1;
-        throw new InputError(
-          dataset.file,
-          line,
-          at,
-          `expected ${stores.length} fields as in the header, found ${column}` +
-            (column < stores.length ? ` (no value for "${dataset.names[at - 1]}")` : ''),
-        );
+        const problem = fieldCountProblem(dataset.names, column);
+        throw new InputError(dataset.file, line, problem.field, problem.message);
       } else dataset.rows++;
       column = 0;
     },
@@ -107,10 +101,28 @@ function csvSink(dataset: Dataset, options: ReadOptions): Sink {
   return [(chunk) => parser.push(chunk), () => parser.end()];
 }
 
+/** A record whose field count differs from the header's: the field to point at (1-based) and why. */
+export function fieldCountProblem(names: readonly string[], found: number): { field: number; message: string } {
+  const field = Math.min(found, names.length) + 1;
+  return {
+    field,
+    message: `expected ${names.length} fields as in the header, found ${found}` + (found < names.length ? ` (no value for "${names[field - 1]}")` : ''),
+  };
+}
+
+/** Throws an InputError at the first empty or repeated name of a CSV header row. */
+export function checkHeader(file: string, names: readonly string[], line: number): void {
+  const seen = new Set<string>();
+  names.forEach((name, index) => {
+    if (name.trim().length === 0) throw new InputError(file, line, index + 1, 'empty column name in the header');
+    if (seen.has(name)) throw new InputError(file, line, index + 1, `duplicate column name "${name}"`);
+    seen.add(name);
+  });
+}
+
 function createColumns(dataset: Dataset, options: ReadOptions, names: string[], line: number): ColumnStore[] {
-  return names.map((name, index) => {
-    if (name.trim().length === 0) throw new InputError(dataset.file, line, index + 1, 'empty column name in the header');
-    if (dataset.columns.has(name)) throw new InputError(dataset.file, line, index + 1, `duplicate column name "${name}"`);
+  checkHeader(dataset.file, names, line);
+  return names.map((name) => {
     const store = new ColumnStore(options.categorical.has(name));
     dataset.columns.set(name, store);
     dataset.names.push(name);
@@ -123,17 +135,8 @@ function ndjsonSink(dataset: Dataset, options: ReadOptions): Sink {
   let line = 0;
   const handleLine = (text: string): void => {
     line++;
-    if (text.trim().length === 0) return;
-    let row: unknown;
-    try {
-      row = JSON.parse(text);
-    } catch (error) {
-      const offset = jsonErrorOffset(text);
-      throw new InputError(dataset.file, line, offset + 1, `invalid JSON: ${(error as Error).message}`);
-    }
-    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      throw new InputError(dataset.file, line, 1, 'expected a JSON object per line');
-    }
+    const row = parseNdjsonLine(dataset.file, line, text);
+    if (row === null) return;
     for (const [name, value] of Object.entries(row)) {
       let store = dataset.columns.get(name);
       if (store === undefined) {
@@ -163,6 +166,22 @@ function ndjsonSink(dataset: Dataset, options: ReadOptions): Sink {
     pending = text.slice(start);
   };
   return [feed, () => handleLine(pending)];
+}
+
+/** One NDJSON line as an object; null for a blank line; an InputError (line, character) when it is not a JSON object. */
+export function parseNdjsonLine(file: string, line: number, text: string): Record<string, unknown> | null {
+  if (text.trim().length === 0) return null;
+  let row: unknown;
+  try {
+    row = JSON.parse(text);
+  } catch (error) {
+    const offset = jsonErrorOffset(text);
+    throw new InputError(file, line, offset + 1, `invalid JSON: ${(error as Error).message}`);
+  }
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+    throw new InputError(file, line, 1, 'expected a JSON object per line');
+  }
+  return row as Record<string, unknown>;
 }
 
 function addJsonValue(store: ColumnStore, value: unknown): void {

@@ -48,7 +48,12 @@ export interface ColumnResult {
   name: string;
   role: ColumnRole;
   metrics: ColumnMetrics;
+  /** Categorical columns: the histogram to show, most frequent first (at most STORED_CATEGORIES). */
+  categories?: CategoryCount[];
 }
+
+/** Categories kept for display; the statistics always use all of them. */
+export const STORED_CATEGORIES = 100;
 
 export interface SideRowCounts {
   reference: number;
@@ -168,6 +173,9 @@ export async function analyzeColumnDrift(client: ClickHouseClient, input: Column
       name: columnDisplayName(key),
       role: columnRole(key),
       metrics: analyzeCategoricalFromCounts(categories.get(key) ?? [], extras(key, 'categorical')),
+      categories: [...(categories.get(key) ?? [])]
+        .sort((a, b) => b.referenceCount + b.currentCount - (a.referenceCount + a.currentCount) || (a.category < b.category ? -1 : 1))
+        .slice(0, STORED_CATEGORIES),
     });
   }
   columns.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

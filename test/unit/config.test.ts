@@ -1,7 +1,7 @@
 // config/config.ts: defaults, then the JSON file, then the environment; every error names the key.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ConfigError, isLoopbackHost, loadConfig, SETTINGS, type DriftwatchConfig } from '../../config/config.js';
@@ -40,7 +40,7 @@ function assertConfigError(fn: () => unknown, ...patterns: Array<string | RegExp
 test('defaults: with no environment and no file', () => {
   const config = load();
   const expected: DriftwatchConfig = {
-    roles: new Set(['ingest', 'api']),
+    roles: new Set(['ingest', 'analyzer', 'api']),
     http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 32 * MIB },
     auth: { tokens: [] },
     clickhouse: { url: 'http://127.0.0.1:18123', database: 'driftwatch', username: 'default', password: '', requestTimeoutMs: 30_000 },
@@ -49,9 +49,11 @@ test('defaults: with no environment and no file', () => {
       clientId: 'driftwatch',
       groupId: 'driftwatch-ingest',
       topicPartitions: 3,
-      topics: { predictions: 'driftwatch.predictions', features: 'driftwatch.features', labels: 'driftwatch.labels', dlq: 'driftwatch.dlq' },
+      topics: { predictions: 'driftwatch.predictions', features: 'driftwatch.features', labels: 'driftwatch.labels', dlq: 'driftwatch.dlq', jobs: 'driftwatch.analysis-jobs' },
     },
     ingest: { maxMessageBytes: MIB, maxFutureSkewMs: 86_400_000, maxBytesPerPartition: 4 * MIB, partitionsConsumedConcurrently: 3, retryInitialMs: 200, retryMaxMs: 10_000, decodeWorkers: 1 },
+    analyzer: { groupId: 'driftwatch-analyzer', maxAttempts: 3, retryInitialMs: 2000, sweepIntervalMs: 60_000, defaultMonitors: true, instance: `${hostname()}:${process.pid}` },
+    monitors: [],
     logLevel: 'info',
     demo: false,
   };
@@ -116,8 +118,9 @@ test('config file: nested keys set every section', () => {
     http: { host: '0.0.0.0', port: 9000, bodyLimitBytes: 2048 },
     auth: { tokens: [{ token: TOKEN, scopes: ['read', ' admin '] }] },
     clickhouse: { url: 'http://ch:8123', database: 'dw', username: 'u', password: 'p', requestTimeoutMs: 5000 },
-    kafka: { brokers: ['k1:9092', 'k2:9092'], clientId: 'c', groupId: 'g', topicPartitions: 6, topics: { predictions: 'p', features: 'f', labels: 'l', dlq: 'd' } },
+    kafka: { brokers: ['k1:9092', 'k2:9092'], clientId: 'c', groupId: 'g', topicPartitions: 6, topics: { predictions: 'p', features: 'f', labels: 'l', dlq: 'd', jobs: 'j' } },
     ingest: { maxMessageBytes: 4096, maxFutureSkewMs: 1000, maxBytesPerPartition: 65_536, partitionsConsumedConcurrently: 4, retryInitialMs: 50, retryMaxMs: 50, decodeWorkers: 3 },
+    analyzer: { groupId: 'ag', maxAttempts: 5, retryInitialMs: 10, sweepIntervalMs: 1000, defaultMonitors: false, instance: 'node-a' },
     logLevel: 'warn',
     demo: true,
     unrelated: { ignored: true },
@@ -128,8 +131,10 @@ test('config file: nested keys set every section', () => {
     http: { host: '0.0.0.0', port: 9000, bodyLimitBytes: 2048 },
     auth: { tokens: [{ token: TOKEN, scopes: new Set(['read', 'admin']) }] },
     clickhouse: { url: 'http://ch:8123', database: 'dw', username: 'u', password: 'p', requestTimeoutMs: 5000 },
-    kafka: { brokers: ['k1:9092', 'k2:9092'], clientId: 'c', groupId: 'g', topicPartitions: 6, topics: { predictions: 'p', features: 'f', labels: 'l', dlq: 'd' } },
+    kafka: { brokers: ['k1:9092', 'k2:9092'], clientId: 'c', groupId: 'g', topicPartitions: 6, topics: { predictions: 'p', features: 'f', labels: 'l', dlq: 'd', jobs: 'j' } },
     ingest: { maxMessageBytes: 4096, maxFutureSkewMs: 1000, maxBytesPerPartition: 65_536, partitionsConsumedConcurrently: 4, retryInitialMs: 50, retryMaxMs: 50, decodeWorkers: 3 },
+    analyzer: { groupId: 'ag', maxAttempts: 5, retryInitialMs: 10, sweepIntervalMs: 1000, defaultMonitors: false, instance: 'node-a' },
+    monitors: [],
     logLevel: 'warn',
     demo: true,
   });
@@ -271,4 +276,19 @@ test('isLoopbackHost: look-alikes are not loopback', () => {
 test('retry max equal to retry initial is allowed', () => {
   const config = load({ DRIFTWATCH_RETRY_INITIAL_MS: '500', DRIFTWATCH_RETRY_MAX_MS: '500' });
   assert.deepEqual([config.ingest.retryInitialMs, config.ingest.retryMaxMs], [500, 500]);
+});
+
+test('monitors declared in the config file are parsed, and a bad one names its field', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dw-monitors-'));
+  try {
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ monitors: [{ id: 'fraud-hourly', model_id: 'fraud', reference: { type: 'trailing', length: '1d', offset: '0s' } }] }));
+    const config = loadConfig({}, good);
+    assert.deepEqual(config.monitors.map((monitor) => [monitor.id, monitor.modelId, monitor.window]), [['fraud-hourly', 'fraud', '1h']]);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ monitors: [{ id: 'ok', model_id: 'a' }, { id: 'x', model_id: 'b', reference: { type: 'trailing', length: '7 days' } }] }));
+    assert.throws(() => loadConfig({}, bad), (error: unknown) => error instanceof ConfigError && /monitors\[1\]\.reference\.length/.test(error.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,0 +1,129 @@
+/**
+ * One monitor, one window: resolve the reference, then for the whole traffic and each
+ * configured segment value, count both sides, refuse to guess on too few events, and
+ * compute drift, data quality, volume and accuracy. Returns the rows to store; storing
+ * them is the caller's job.
+ */
+import { expectedCount, resolveReference, volumeChange, type Monitor, type ResolvedReference, type TimeWindow } from '../monitors/index.js';
+import { decideRun } from '../stats/index.js';
+import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
+import { sql } from '../../storage/sql.js';
+import { analyzeColumnDrift, countSideRows, type ColumnSelection } from './column-drift.js';
+import { analyzeWindowPerformance } from './window-performance.js';
+import { freezeEdges, loadFrozenEdges } from './reference-profiles.js';
+import type { PerformanceMetricRow, WindowResults, WindowSummary } from './result-store.js';
+import { trafficFilter, type SegmentFilter, type SideSource } from './sources.js';
+
+export interface DatasetLookup {
+  /** The newest upload of a named dataset, or null when there is none. */
+  (name: string): Promise<{ uploadId: string } | null>;
+}
+
+export interface WindowAnalysisContext {
+  client: ClickHouseClient;
+  findDataset: DatasetLookup;
+  runId: string;
+  nowMs: number;
+}
+
+function trafficSource(monitor: Monitor, modelVersion: string | null, from: number, to: number, segment: SegmentFilter | null): SideSource {
+  return { kind: 'traffic', modelId: monitor.modelId, modelVersion, from, to, segment };
+}
+
+async function segmentValues(client: ClickHouseClient, monitor: Monitor, window: TimeWindow): Promise<SegmentFilter[]> {
+  const filters: SegmentFilter[] = [];
+  for (const name of monitor.segments) {
+    const where = trafficFilter({ kind: 'traffic', modelId: monitor.modelId, modelVersion: monitor.modelVersion, from: window.start, to: window.end, segment: null });
+    const rows = await queryRows<{ value: string }>(
+      client,
+      sql`SELECT segment_values[indexOf(segment_names, ${name})] AS value, count() AS n FROM predictions FINAL
+          WHERE ${where} AND has(segment_names, ${name}) GROUP BY value ORDER BY n DESC, value LIMIT ${monitor.maxSegmentValues}`,
+    );
+    for (const row of rows) filters.push({ name, value: row.value });
+  }
+  return filters;
+}
+
+function selection(monitor: Monitor): ColumnSelection {
+  return { features: monitor.features, prediction: monitor.analyzePrediction, score: monitor.analyzeScore };
+}
+
+function referenceSpan(reference: ResolvedReference): { from: number | null; to: number | null } {
+  return reference.kind === 'traffic' ? { from: reference.from, to: reference.to } : { from: null, to: null };
+}
+
+export async function analyzeWindow(context: WindowAnalysisContext, monitor: Monitor, window: TimeWindow): Promise<WindowResults[]> {
+  const reference = resolveReference(monitor, window);
+  let datasetSource: SideSource | null = null;
+  let referenceKey = reference.key;
+  if (reference.kind === 'dataset') {
+    const dataset = await context.findDataset(reference.dataset);
+    if (dataset !== null) {
+      datasetSource = { kind: 'dataset', datasetName: reference.dataset, uploadId: dataset.uploadId };
+      // A re-upload is new data: its bins are frozen anew.
+      referenceKey = `${reference.key}:${dataset.uploadId}`;
+    }
+  }
+  const segments: Array<SegmentFilter | null> = [null, ...(await segmentValues(context.client, monitor, window))];
+  const results: WindowResults[] = [];
+  for (const segment of segments) {
+    const current = trafficSource(monitor, monitor.modelVersion, window.start, window.end, segment);
+    const referenceSource =
+      reference.kind === 'traffic' ? trafficSource(monitor, reference.modelVersion, reference.from, reference.to, segment) : datasetSource;
+    const key = {
+      monitorId: monitor.id,
+      modelId: monitor.modelId,
+      modelVersion: monitor.modelVersion ?? '',
+      segment,
+      windowStart: window.start,
+      windowEnd: window.end,
+      runId: context.runId,
+      computedMs: context.nowMs,
+    };
+    const summary: WindowSummary = {
+      status: 'ok',
+      message: '',
+      referenceKind: reference.kind === 'dataset' ? 'dataset' : monitor.reference.type,
+      referenceDescription: reference.description,
+      referenceFrom: referenceSpan(reference).from,
+      referenceTo: referenceSpan(reference).to,
+      referenceCount: 0,
+      currentCount: 0,
+      expectedCount: null,
+      volumeChange: null,
+      decision: null,
+    };
+    let performance: PerformanceMetricRow[] = [];
+    if (referenceSource === null) {
+      summary.status = 'no_reference';
+      summary.message = `reference dataset "${reference.kind === 'dataset' ? reference.dataset : ''}" has not been uploaded`;
+      results.push({ key, summary, columns: [], performance });
+      continue;
+    }
+    const rows = await countSideRows(context.client, referenceSource, current);
+    summary.referenceCount = rows.reference;
+    summary.currentCount = rows.current;
+    summary.expectedCount = expectedCount(rows.reference, reference, window.end - window.start);
+    summary.volumeChange = volumeChange(rows.current, summary.expectedCount);
+    performance = await analyzeWindowPerformance(context.client, monitor, referenceSource, current);
+    if (rows.reference === 0) {
+      summary.status = 'no_reference';
+      summary.message = `the reference (${reference.description}) holds no events`;
+      results.push({ key, summary, columns: [], performance });
+      continue;
+    }
+    if (rows.reference < monitor.minEvents || rows.current < monitor.minEvents) {
+      summary.status = 'insufficient_data';
+      summary.message = `too few events to compare: reference ${rows.reference}, current ${rows.current}, min_events ${monitor.minEvents}`;
+      results.push({ key, summary, columns: [], performance });
+      continue;
+    }
+    const profileKey = segment === null ? referenceKey : `${referenceKey}|${encodeURIComponent(segment.name)}=${encodeURIComponent(segment.value)}`;
+    const frozenEdges = reference.frozen ? await loadFrozenEdges(context.client, profileKey) : new Map<string, number[]>();
+    const drift = await analyzeColumnDrift(context.client, { reference: referenceSource, current, selection: selection(monitor), rows, frozenEdges });
+    if (reference.frozen) await freezeEdges(context.client, profileKey, drift.computedEdges, context.nowMs);
+    summary.decision = decideRun(drift.columns.map((column) => ({ name: column.key, metrics: column.metrics })), monitor.thresholds);
+    results.push({ key, summary, columns: drift.columns, performance });
+  }
+  return results;
+}
