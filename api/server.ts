@@ -43,7 +43,8 @@ async function isClickHouseReachable(client: ClickHouseClient): Promise<boolean>
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { config } = deps;
-  const app = Fastify({ logger: false, bodyLimit: config.http.bodyLimitBytes });
+  // Monitor ids and dataset names may be 128 characters, model ids 256.
+  const app = Fastify({ logger: false, bodyLimit: config.http.bodyLimitBytes, maxParamLength: 512 });
 
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 

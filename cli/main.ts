@@ -8,8 +8,11 @@ import { startDriftwatch } from '../app/driftwatch.js';
 const USAGE = `Usage: driftwatch <command> [options]
 
 Commands:
-  start [--roles ingest,api] [--config FILE]   run Driftwatch (every role by default)
+  start [--roles ingest,analyzer,api] [--config FILE]
+                                               run Driftwatch (every role by default)
   migrate [--config FILE]                      apply ClickHouse migrations and exit
+  backfill --monitor ID --from T --to T        analyse a monitor's past windows (driftwatch backfill --help)
+  reference upload|list|delete ...             baseline datasets (driftwatch reference --help)
   drift --reference A --current B [...]        offline drift report (driftwatch drift --help)
   generate [--rate N] [--count N] [...]        send synthetic demo traffic (driftwatch generate --help)
 
@@ -66,6 +69,16 @@ async function main(argv: string[]): Promise<number> {
       const applied = await migrate(config.clickhouse);
       process.stdout.write(applied.length > 0 ? `applied migrations ${applied.join(', ')}\n` : 'schema is up to date\n');
       return 0;
+    }
+    case 'backfill': {
+      const config = loadConfig(process.env, option(args, '--config') ?? process.env.DRIFTWATCH_CONFIG);
+      const { runBackfillCommand } = await import('./backfill-command.js');
+      return runBackfillCommand(args, config, { stdout: process.stdout, stderr: process.stderr });
+    }
+    case 'reference': {
+      const config = loadConfig(process.env, option(args, '--config') ?? process.env.DRIFTWATCH_CONFIG);
+      const { runReferenceCommand } = await import('./reference-command.js');
+      return runReferenceCommand(args, config);
     }
     case 'drift': {
       const { runDriftCommand } = await import('../analyzer/offline/drift-command.js');

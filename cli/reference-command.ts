@@ -151,7 +151,8 @@ async function upload(client: ClickHouseClient, parsed: ParsedArguments, io: Ref
       file, format, datasetName, modelId, roles,
       onCleanupError: (error) => io.stderr.write(`driftwatch reference: warning: the replaced upload's rows were not removed: ${(error as Error).message}\n`),
     });
-    io.stdout.write(`uploaded reference dataset ${describeDataset(dataset)}\n`);
+    const found = (['prediction', 'score', 'label'] as const).map((role) => `${role}: ${dataset.roles[role] ?? 'none'}`).join(', ');
+    io.stdout.write(`uploaded reference dataset ${describeDataset(dataset)}\n  features: ${dataset.columns.join(', ')}\n  ${found}\n`);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof ReferenceFileError) {
@@ -215,7 +216,7 @@ export async function runReferenceCommand(args: string[], config: DriftwatchConf
     }
     const code = clickHouseErrorCode(error);
     if (code === undefined && !isTransientStorageError(error)) throw error;
-    const hint = code === 60 ? ' (run "driftwatch migrate" first)' : ''; // 60: UNKNOWN_TABLE
+    const hint = code === 60 || code === 81 ? ' (run "driftwatch migrate" first)' : ''; // UNKNOWN_TABLE, UNKNOWN_DATABASE
     io.stderr.write(`driftwatch reference: ClickHouse: ${(error as Error).message.split('\n')[0]}${hint}\n`);
     return EXIT_FAILED;
   } finally {

@@ -48,11 +48,12 @@ export interface ReferenceDataset {
 const VALUE_KIND: ColumnType = { enum8: { none: 0, number: 1, string: 2, boolean: 3 } };
 
 /**
- * The columns of a ReferenceRow, in reference_rows' types. dataset_name, upload_id (the same
- * for a whole upload) and row_number (UInt64, which storage/row-binary.ts does not encode)
- * are written ahead of them by referenceRowEncoder.
+ * The columns of a ReferenceRow in reference_rows' types. dataset_name and upload_id, the
+ * same for a whole upload, are written ahead of them by referenceRowEncoder instead of
+ * being copied into every row.
  */
 export const REFERENCE_ROW_SPEC: ReadonlyArray<ColumnSpec<ReferenceRow>> = [
+  ['row_number', 'UInt64'],
   ['prediction_kind', VALUE_KIND], ['prediction_num', 'Float64'], ['prediction_str', 'String'], ['score', 'Nullable(Float64)'],
   ['num_feature_names', 'Array(String)'], ['num_feature_values', 'Array(Float64)'], ['cat_feature_names', 'Array(String)'],
   ['cat_feature_values', 'Array(String)'], ['null_feature_names', 'Array(String)'],
@@ -63,13 +64,10 @@ const rowColumns = rowEncoder(REFERENCE_ROW_SPEC);
 
 export function referenceRowEncoder(datasetName: string, uploadId: string): RowEncoder<ReferenceRow> {
   return {
-    columns: ['dataset_name', 'upload_id', 'row_number', ...rowColumns.columns],
+    columns: ['dataset_name', 'upload_id', ...rowColumns.columns],
     encode(writer, row) {
       writer.string(datasetName);
       writer.string(uploadId);
-      // UInt64 little-endian as two UInt32 halves; row numbers stay far below 2^53.
-      writer.uint32(row.row_number % 0x1_0000_0000);
-      writer.uint32(Math.floor(row.row_number / 0x1_0000_0000));
       rowColumns.encode(writer, row);
     },
   };
@@ -201,6 +199,11 @@ export async function uploadReferenceDataset(client: ClickHouseClient, input: Up
   };
 }
 
+/** An upload's catalog entry, plus which role columns the file had (a misspelt role column would otherwise pass as a feature). */
+export interface UploadedReference extends ReferenceDataset {
+  roles: { prediction: string | null; score: string | null; label: string | null };
+}
+
 export interface UploadReferenceFileInput {
   file: string;
   format: InputFormat;
@@ -219,11 +222,12 @@ function textChunks(file: string): AsyncIterable<string> {
  * Reads the file twice: once to check all of it (ReferenceFileError, nothing written, when
  * any row is bad), once to write it. Memory stays flat whatever the file's size.
  */
-export async function uploadReferenceFile(client: ClickHouseClient, input: UploadReferenceFileInput): Promise<ReferenceDataset> {
+export async function uploadReferenceFile(client: ClickHouseClient, input: UploadReferenceFileInput): Promise<UploadedReference> {
   assertDatasetName(input.datasetName);
   assertModelId(input.modelId);
   const plan = await surveyReferenceText(textChunks(input.file), input.format, input.roles);
-  return uploadReferenceDataset(client, {
+  const found = (role: 'prediction' | 'score' | 'label'): string | null => (plan.present[role] ? input.roles[role] : null);
+  const dataset = await uploadReferenceDataset(client, {
     datasetName: input.datasetName,
     modelId: input.modelId,
     columns: plan.features,
@@ -231,6 +235,7 @@ export async function uploadReferenceFile(client: ClickHouseClient, input: Uploa
     ...(input.now ? { now: input.now } : {}),
     ...(input.onCleanupError ? { onCleanupError: input.onCleanupError } : {}),
   });
+  return { ...dataset, roles: { prediction: found('prediction'), score: found('score'), label: found('label') } };
 }
 
 export async function listReferenceDatasets(client: ClickHouseClient, modelId?: string): Promise<ReferenceDataset[]> {

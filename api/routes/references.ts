@@ -37,6 +37,15 @@ const ReferenceDataset = Type.Object({
   uploaded_at: Type.String({ format: 'date-time' }),
 });
 
+const UploadedReference = Type.Object({
+  ...ReferenceDataset.properties,
+  roles: Type.Object({
+    prediction: Type.Union([Type.String(), Type.Null()]),
+    score: Type.Union([Type.String(), Type.Null()]),
+    label: Type.Union([Type.String(), Type.Null()]),
+  }, { description: 'The role columns found in the file (null: absent)' }),
+});
+
 const UploadQuery = Type.Object({
   model_id: ModelId,
   prediction_column: ColumnName('Column holding the prediction (default "prediction"; may be absent)'),
@@ -131,7 +140,7 @@ export function registerReferenceRoutes(app: FastifyInstance, deps: ReferenceRou
           + 'A re-upload under the same name replaces the dataset once it is completely stored.',
         params: Type.Object({ name: DatasetName }),
         querystring: UploadQuery,
-        response: { 201: ReferenceDataset, 400: Type.Any() },
+        response: { 201: UploadedReference, 400: Type.Any() },
       },
     }, async (request, reply) => {
       const { name } = request.params as { name: string };

@@ -84,7 +84,9 @@ test('an upload larger than one INSERT chunk is stored row for row, then listed 
   const dataset = await uploadReferenceFile(client, { file: path, format: 'csv', datasetName: 'churn-train.v1', modelId: 'churn', roles: columnRoles({}) });
   assert.equal(dataset.row_count, rows);
   assert.deepEqual(dataset.columns, ['age', 'plan']);
-  assert.deepEqual(await getReferenceDataset(client, 'churn-train.v1'), dataset);
+  assert.deepEqual(dataset.roles, { prediction: 'prediction', score: 'score', label: 'label' });
+  const { roles: _roles, ...catalogEntry } = dataset;
+  assert.deepEqual(await getReferenceDataset(client, 'churn-train.v1'), catalogEntry);
   assert.equal(await rowCount(sql`upload_id = ${dataset.upload_id}`), rows);
   assert.equal(Number((await queryRows<{ n: string }>(client, sql`SELECT uniqExact(row_number) AS n FROM reference_rows WHERE upload_id = ${dataset.upload_id}`))[0]!.n), rows);
 
@@ -156,8 +158,9 @@ test('HTTP: upload CSV and NDJSON, list, get, delete', async () => {
     payload: 'zip,tenure,pred\n007,3,yes\n010,,no\n',
   });
   assert.equal(put.statusCode, 201, put.body);
-  const created = put.json() as { name: string; model_id: string; upload_id: string; row_count: number; columns: string[] };
+  const created = put.json() as { name: string; model_id: string; upload_id: string; row_count: number; columns: string[]; roles: Record<string, string | null> };
   assert.deepEqual([created.name, created.model_id, created.row_count, created.columns], ['http-train', 'churn', 2, ['zip', 'tenure']]);
+  assert.deepEqual(created.roles, { prediction: 'pred', score: null, label: null });
   const stored = await queryRows<{ cat_feature_values: string[]; prediction_str: string }>(client, sql`SELECT cat_feature_values, prediction_str FROM reference_rows WHERE upload_id = ${created.upload_id} ORDER BY row_number`);
   assert.deepEqual(stored, [{ cat_feature_values: ['007'], prediction_str: 'yes' }, { cat_feature_values: ['010'], prediction_str: 'no' }]);
 
@@ -235,6 +238,10 @@ test('HTTP: scopes, names, media types, column roles and the size limit', async 
   assert.equal(chunked.statusCode, 413);
   assert.equal(await getReferenceDataset(client, 'x'), null);
 
+  const openapi = (await api.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> };
+  assert.deepEqual(Object.keys(openapi.paths['/v1/references/{name}'] ?? {}).sort(), ['delete', 'get', 'put']);
+  assert.ok(openapi.paths['/v1/references']?.get);
+
   // The ingest routes still parse NDJSON as before: the stream parser is private to these routes.
   const ingest = await api.inject({ method: 'POST', url: '/v1/ingest/labels', headers: { ...auth(ADMIN_TOKEN), 'content-type': 'application/x-ndjson' }, payload: '{"bad":1}\n' });
   assert.equal(ingest.statusCode, 400);
@@ -257,7 +264,7 @@ test('CLI: upload, list, delete, and a bad file', async () => {
   const path = await file('cli-data', 'zip,y_hat\n007,1\n');
   const uploaded = await cli(['upload', '--model', 'cli-model', '--name=cli-ref', '--prediction-column', 'y_hat', '--categorical', 'zip', path]);
   assert.equal(uploaded.code, 0, uploaded.stderr);
-  assert.match(uploaded.stdout, /uploaded reference dataset "cli-ref" for model cli-model: 1 rows, 1 feature columns/);
+  assert.match(uploaded.stdout, /uploaded reference dataset "cli-ref" for model cli-model: 1 rows, 1 feature columns .*\n {2}features: zip\n {2}prediction: y_hat, score: none, label: none\n$/);
 
   const listed = await cli(['list', '--model', 'cli-model']);
   assert.equal(listed.code, 0);
