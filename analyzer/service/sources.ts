@@ -25,6 +25,8 @@ export type SideSource =
       from: number;
       to: number;
       segment: SegmentFilter | null;
+      /** Also read features logged separately (feature_logs), joined by event_id. */
+      withFeatureLogs?: boolean;
     }
   | { kind: 'dataset'; datasetName: string; uploadId: string };
 
@@ -60,25 +62,49 @@ export function trafficFilter(source: Extract<SideSource, { kind: 'traffic' }>):
 }
 
 // prediction_kind is 'number' | 'string' | 'boolean' in predictions and adds 'none' in reference_rows.
-const COLUMN_ARRAYS = `
-  arrayConcat(arrayMap(n -> concat('${FEATURE_PREFIX}', n), num_feature_names),
+function columnArrays(features: { numNames: string; numValues: string; catNames: string; catValues: string }): SqlFragment {
+  return raw(`
+  arrayConcat(arrayMap(n -> concat('${FEATURE_PREFIX}', n), ${features.numNames}),
               if(prediction_kind = 'number', ['${PREDICTION_COLUMN}'], emptyArrayString()),
               if(isNull(score), emptyArrayString(), ['${SCORE_COLUMN}'])) AS num_names,
-  arrayConcat(num_feature_values,
+  arrayConcat(${features.numValues},
               if(prediction_kind = 'number', [prediction_num], emptyArrayFloat64()),
               if(isNull(score), emptyArrayFloat64(), [ifNull(score, 0)])) AS num_values,
-  arrayConcat(arrayMap(n -> concat('${FEATURE_PREFIX}', n), cat_feature_names),
+  arrayConcat(arrayMap(n -> concat('${FEATURE_PREFIX}', n), ${features.catNames}),
               if(prediction_kind IN ('string', 'boolean'), ['${PREDICTION_COLUMN}'], emptyArrayString())) AS cat_names,
-  arrayConcat(cat_feature_values,
-              if(prediction_kind IN ('string', 'boolean'), [prediction_str], emptyArrayString())) AS cat_values`;
+  arrayConcat(${features.catValues},
+              if(prediction_kind IN ('string', 'boolean'), [prediction_str], emptyArrayString())) AS cat_values`);
+}
+
+const STORED_FEATURES = columnArrays({ numNames: 'num_feature_names', numValues: 'num_feature_values', catNames: 'cat_feature_names', catValues: 'cat_feature_values' });
+// Different names for the merged arrays: 18.16 resolves an alias that shadows a column inside its own expression.
+const MERGED_FEATURES = columnArrays({ numNames: 'merged_num_names', numValues: 'merged_num_values', catNames: 'merged_cat_names', catValues: 'merged_cat_values' });
+
+/**
+ * Predictions with the features of their feature log (serving stacks often log the request
+ * apart from the response). A prediction without a feature log keeps its own features.
+ */
+function predictionsWithFeatureLogs(source: Extract<SideSource, { kind: 'traffic' }>): SqlFragment {
+  const filter = trafficFilter(source);
+  return fragment`SELECT prediction_kind, prediction_num, prediction_str, score,
+      arrayConcat(num_feature_names, logged_num_names) AS merged_num_names, arrayConcat(num_feature_values, logged_num_values) AS merged_num_values,
+      arrayConcat(cat_feature_names, logged_cat_names) AS merged_cat_names, arrayConcat(cat_feature_values, logged_cat_values) AS merged_cat_values
+    FROM (SELECT event_id, prediction_kind, prediction_num, prediction_str, score, num_feature_names, num_feature_values, cat_feature_names, cat_feature_values
+          FROM predictions FINAL WHERE ${filter}) AS predicted
+    ANY LEFT JOIN (SELECT event_id, num_feature_names AS logged_num_names, num_feature_values AS logged_num_values,
+                          cat_feature_names AS logged_cat_names, cat_feature_values AS logged_cat_values
+                   FROM feature_logs FINAL WHERE model_id = ${source.modelId} AND event_id IN (SELECT event_id FROM predictions WHERE ${filter})) AS logged
+    USING event_id`;
+}
 
 /** One side's rows with the shared column arrays. */
 export function sideRows(source: SideSource, side: 0 | 1): SqlFragment {
   const sideColumn = new SqlFragment(`${side} AS side`);
   if (source.kind === 'traffic') {
-    return fragment`SELECT ${sideColumn}, ${raw(COLUMN_ARRAYS)} FROM predictions FINAL WHERE ${trafficFilter(source)}`;
+    if (source.withFeatureLogs) return fragment`SELECT ${sideColumn}, ${MERGED_FEATURES} FROM (${predictionsWithFeatureLogs(source)})`;
+    return fragment`SELECT ${sideColumn}, ${STORED_FEATURES} FROM predictions FINAL WHERE ${trafficFilter(source)}`;
   }
-  return fragment`SELECT ${sideColumn}, ${raw(COLUMN_ARRAYS)} FROM reference_rows WHERE dataset_name = ${source.datasetName} AND upload_id = ${source.uploadId}`;
+  return fragment`SELECT ${sideColumn}, ${STORED_FEATURES} FROM reference_rows WHERE dataset_name = ${source.datasetName} AND upload_id = ${source.uploadId}`;
 }
 
 /** Reference (side 0) and current (side 1) rows in one subquery. */

@@ -26,8 +26,20 @@ export interface WindowAnalysisContext {
   nowMs: number;
 }
 
-function trafficSource(monitor: Monitor, modelVersion: string | null, from: number, to: number, segment: SegmentFilter | null): SideSource {
-  return { kind: 'traffic', modelId: monitor.modelId, modelVersion, from, to, segment };
+function trafficSource(monitor: Monitor, modelVersion: string | null, from: number, to: number, segment: SegmentFilter | null, withFeatureLogs: boolean): SideSource {
+  return { kind: 'traffic', modelId: monitor.modelId, modelVersion, from, to, segment, withFeatureLogs };
+}
+
+const FEATURE_LOG_MARGIN_MS = 86_400_000;
+
+/** Whether the model logs features separately around these times (then sides join feature_logs). */
+async function hasFeatureLogs(client: ClickHouseClient, modelId: string, from: number, to: number): Promise<boolean> {
+  const rows = await queryRows<{ n: string }>(
+    client,
+    sql`SELECT count() AS n FROM feature_logs WHERE model_id = ${modelId}
+        AND ts >= toDateTime(${Math.max(0, Math.floor((from - FEATURE_LOG_MARGIN_MS) / 1000))}) AND ts < toDateTime(${Math.floor((to + FEATURE_LOG_MARGIN_MS) / 1000)})`,
+  );
+  return Number(rows[0]?.n ?? 0) > 0;
 }
 
 async function segmentValues(client: ClickHouseClient, monitor: Monitor, window: TimeWindow): Promise<SegmentFilter[]> {
@@ -65,11 +77,13 @@ export async function analyzeWindow(context: WindowAnalysisContext, monitor: Mon
     }
   }
   const segments: Array<SegmentFilter | null> = [null, ...(await segmentValues(context.client, monitor, window))];
+  const span = reference.kind === 'traffic' ? { from: Math.min(reference.from, window.start), to: Math.max(reference.to, window.end) } : { from: window.start, to: window.end };
+  const joinFeatureLogs = await hasFeatureLogs(context.client, monitor.modelId, span.from, span.to);
   const results: WindowResults[] = [];
   for (const segment of segments) {
-    const current = trafficSource(monitor, monitor.modelVersion, window.start, window.end, segment);
+    const current = trafficSource(monitor, monitor.modelVersion, window.start, window.end, segment, joinFeatureLogs);
     const referenceSource =
-      reference.kind === 'traffic' ? trafficSource(monitor, reference.modelVersion, reference.from, reference.to, segment) : datasetSource;
+      reference.kind === 'traffic' ? trafficSource(monitor, reference.modelVersion, reference.from, reference.to, segment, joinFeatureLogs) : datasetSource;
     const key = {
       monitorId: monitor.id,
       modelId: monitor.modelId,

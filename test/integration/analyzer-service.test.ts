@@ -21,7 +21,7 @@ import type { LabelEvent, PredictionEvent } from '../../schemas/events.js';
 import { createClickHouse, queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { migrate } from '../../storage/migrate.js';
 import { dropTestDatabase, testConfig } from '../helpers/environment.js';
-import { insertLabels, insertPredictions } from '../helpers/seed.js';
+import { insertFeatureLogs, insertLabels, insertPredictions } from '../helpers/seed.js';
 
 const config = testConfig('analyzer');
 const log = createLogger('error');
@@ -297,4 +297,26 @@ test('late labels: the scheduler recomputes windows within the grace period, and
   await scheduler.enqueueLateLabels(trailing);
   assert.deepEqual(enqueued, []);
   await scheduler.stop();
+});
+
+test('features logged separately (feature logs) are joined to their predictions by event_id', async () => {
+  // The serving stack logs the request's features apart from the response.
+  const split = (seeded: Seeded) => ({
+    predictions: seeded.predictions.map((event) => ({ ...event, model_id: 'split', event_id: `split-${event.event_id}`, features: { in_prediction: 1 } })),
+    logs: seeded.predictions.map((event) => ({ event_id: `split-${event.event_id}`, model_id: 'split', timestamp: event.timestamp, features: event.features! })),
+  });
+  const reference = split(referenceTraffic);
+  const current = split(currentTraffic);
+  await insertPredictions(client, [...reference.predictions, ...current.predictions]);
+  await insertFeatureLogs(client, [...reference.logs, ...current.logs.slice(0, 1400)]); // 100 requests were never logged
+  await saveMonitor(client, parseMonitor({ id: 'split', model_id: 'split', window: '1h', reference: { type: 'trailing', length: '1d', offset: '0s' } }), 'api');
+  assert.equal(await runner.runJob(job('split')), 'succeeded');
+  const series = await driftSeries(client, { modelId: 'split', monitorId: 'split', limit: 1 }, false);
+  assert.deepEqual(series.map((entry) => entry.column).sort(), ['amount', 'country', 'in_prediction', 'items', 'prediction', 'score']);
+  const amount = series.find((entry) => entry.column === 'amount')!.points[0]!;
+  const currentAmounts = values(currentTraffic.predictions, 'amount').map((value, index) => (index < 1400 ? value : null));
+  const expected = analyzeNumericColumn(values(referenceTraffic.predictions, 'amount'), currentAmounts);
+  assert.equal(amount.metrics.ks_statistic, expected.ksStatistic);
+  assert.equal(amount.metrics.psi, expected.psi);
+  assert.equal(amount.metrics.missing_share, 100 / 1500);
 });
