@@ -31,6 +31,11 @@ until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do
   sleep 0.5
 done
 
+# A five-minute monitor next to the model's default hourly one, so the drift that starts five
+# minutes in shows up within minutes, not at the end of the hour.
+curl -sf -X PUT "http://127.0.0.1:$port/v1/monitors/credit-risk-5m" -H 'content-type: application/json' \
+  -d '{"model_id": "credit-risk", "window": "5m", "reference": {"type": "trailing", "length": "6h", "offset": "0s"}, "catch_up": "1d", "min_events": 50}' >/dev/null
+
 node dist/cli/main.js generate --backfill-hours 24 --rate 20 --drift-after 300 > "$state/generator.log" 2>&1 &
 generator_pid=$!
 
@@ -39,6 +44,9 @@ cat <<MSG
 Driftwatch is running with demo traffic (model "credit-risk": 24 h of history, then 20
 predictions/s live, drifting after 5 minutes).
   models:   curl http://127.0.0.1:$port/v1/models
+  drift:    curl 'http://127.0.0.1:$port/v1/models/credit-risk/drift?monitor=credit-risk-5m&limit=12'
+  accuracy: curl 'http://127.0.0.1:$port/v1/models/credit-risk/performance?monitor=credit-risk-5m&limit=12'
+  monitors: curl http://127.0.0.1:$port/v1/monitors
   API docs: http://127.0.0.1:$port/docs
   metrics:  http://127.0.0.1:$port/metrics
   ingest:   curl -X POST http://127.0.0.1:$port/v1/ingest/predictions -H 'content-type: application/json' -d @event.json

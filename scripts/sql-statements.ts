@@ -1,11 +1,17 @@
 // Prints, as JSON, the SQL Driftwatch sends that does not depend on data: the migrations'
 // statements and the model catalog's queries, plus one RowBinary-equivalent insert per
 // table as VALUES. scripts/check-sql-current.sh runs them on a current ClickHouse (chDB).
+// With `--analyzer FILE` (the output of scripts/record-analyzer-sql.ts) the analyzer's
+// recorded statements and 18.16's answers go along under "analyzer".
+import { readFileSync } from 'node:fs';
 import { MODEL_CATALOG_QUERIES } from '../storage/model-catalog.js';
 import { readMigrations } from '../storage/migrate.js';
 import { sql } from '../storage/sql.js';
 
 const now = new Date(Date.UTC(2026, 10, 27, 12));
+const analyzerFlag = process.argv.indexOf('--analyzer');
+const analyzerFile = analyzerFlag === -1 ? undefined : process.argv[analyzerFlag + 1];
+if (analyzerFlag !== -1 && analyzerFile === undefined) throw new Error('--analyzer needs a file (the output of dist/scripts/record-analyzer-sql.js)');
 const statements = {
   migrations: readMigrations().flatMap((migration) => migration.statements),
   inserts: [
@@ -19,5 +25,6 @@ const statements = {
     'SELECT count() AS value FROM predictions FINAL',
     'SELECT uniqExact(event_id) AS value FROM predictions',
   ],
+  ...(analyzerFile === undefined ? {} : { analyzer: JSON.parse(readFileSync(analyzerFile, 'utf8')) as unknown }),
 };
 process.stdout.write(JSON.stringify(statements));

@@ -6,4 +6,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/services.sh up
 npm run --silent build
 # One file at a time: the fault tests stop and start services of their own.
-exec node --enable-source-maps --test --test-concurrency=1 dist/test/
+exec node --enable-source-maps --test --test-concurrency=1 dist/test/unit/ dist/test/integration/
