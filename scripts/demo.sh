@@ -34,7 +34,7 @@ done
 # A five-minute monitor next to the model's default hourly one, so the drift that starts five
 # minutes in shows up within minutes, not at the end of the hour.
 curl -sf -X PUT "http://127.0.0.1:$port/v1/monitors/credit-risk-5m" -H 'content-type: application/json' \
-  -d '{"model_id": "credit-risk", "window": "5m", "reference": {"type": "trailing", "length": "6h", "offset": "0s"}, "catch_up": "1d", "min_events": 50}' >/dev/null
+  -d '{"model_id": "credit-risk", "window": "5m", "reference": {"type": "trailing", "length": "6h", "offset": "0s"}, "catch_up": "2h", "min_events": 50}' >/dev/null
 
 node dist/cli/main.js generate --backfill-hours 24 --rate 20 --drift-after 300 > "$state/generator.log" 2>&1 &
 generator_pid=$!
