@@ -119,14 +119,18 @@ export async function analyzeWindow(context: WindowAnalysisContext, monitor: Mon
     summary.currentCount = rows.current;
     summary.expectedCount = expectedCount(rows.reference, reference, window.end - window.start);
     summary.volumeChange = volumeChange(rows.current, summary.expectedCount);
-    performance = await analyzeWindowPerformance(context.client, monitor, referenceSource, current);
+    // Accuracy needs other queries than drift: both run at once.
+    const pendingPerformance = analyzeWindowPerformance(context.client, monitor, referenceSource, current);
+    pendingPerformance.catch(() => undefined); // awaited below; a drift failure must not leave it unhandled
     if (rows.reference === 0) {
+      performance = await pendingPerformance;
       summary.status = 'no_reference';
       summary.message = `the reference (${reference.description}) holds no events`;
       results.push({ key, summary, columns: [], performance });
       continue;
     }
     if (rows.reference < monitor.minEvents || rows.current < monitor.minEvents) {
+      performance = await pendingPerformance;
       summary.status = 'insufficient_data';
       summary.message = `too few events to compare: reference ${rows.reference}, current ${rows.current}, min_events ${monitor.minEvents}`;
       results.push({ key, summary, columns: [], performance });
@@ -137,6 +141,7 @@ export async function analyzeWindow(context: WindowAnalysisContext, monitor: Mon
     const drift = await analyzeColumnDrift(context.client, { reference: referenceSource, current, selection: selection(monitor), rows, frozenEdges });
     if (reference.frozen) await freezeEdges(context.client, profileKey, drift.computedEdges, context.nowMs);
     summary.decision = decideRun(drift.columns.map((column) => ({ name: column.key, metrics: column.metrics })), monitor.thresholds);
+    performance = await pendingPerformance;
     results.push({ key, summary, columns: drift.columns, performance });
   }
   return results;
