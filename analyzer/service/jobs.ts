@@ -47,14 +47,15 @@ export function decodeJob(bytes: Buffer | string | null): AnalysisJob {
   } catch {
     throw new JobFormatError('job message is not JSON');
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JobFormatError('job message must be a JSON object');
   const record = value as Record<string, unknown>;
   const text = (name: string): string => {
-    const field = record?.[name];
+    const field = record[name];
     if (typeof field !== 'string' || field === '') throw new JobFormatError(`job field ${name} must be a non-empty string`);
     return field;
   };
   const time = (name: string): number => {
-    const field = record?.[name];
+    const field = record[name];
     if (typeof field !== 'number' || !Number.isSafeInteger(field) || field < 0) throw new JobFormatError(`job field ${name} must be epoch milliseconds`);
     return field;
   };

@@ -100,3 +100,19 @@ test('hand-written UTF-8 equals Node\'s encoder for random strings of every leng
     }
   }
 });
+
+test('UInt64 takes any safe integer, little-endian in two 32-bit halves; arrays of them too', () => {
+  const cases: Array<[number, number[]]> = [
+    [0, [0, 0, 0, 0, 0, 0, 0, 0]],
+    [1, [1, 0, 0, 0, 0, 0, 0, 0]],
+    [2 ** 32, [0, 0, 0, 0, 1, 0, 0, 0]],
+    [2 ** 32 + 5, [5, 0, 0, 0, 1, 0, 0, 0]],
+    [Number.MAX_SAFE_INTEGER, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0]],
+  ];
+  for (const [value, expected] of cases) assert.deepEqual(bytesOf((w) => w.uint64(value)), expected, String(value));
+  const encoder = rowEncoder<{ n: number; counts: number[] }>([['n', 'UInt64'], ['counts', 'Array(UInt64)']]);
+  const { bytes, invalid } = encodeRows(encoder, [{ n: 3, counts: [1, 2 ** 40] }, { n: 2 ** 53, counts: [] }, { n: 1, counts: [-1] }]);
+  assert.deepEqual([...bytes], [3, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
+  assert.deepEqual(invalid.map((row) => row.index), [1, 2]);
+  assert.match(invalid[0]!.message, /column n: 9007199254740992 is not an integer/);
+});
