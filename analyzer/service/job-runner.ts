@@ -39,7 +39,11 @@ export interface JobRunnerDeps {
   beforeAnalysis?(job: AnalysisJob): Promise<void>;
 }
 
-export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
+export type JobOutcome = 'succeeded' | 'failed' | 'skipped' | 'abandoned';
+
+class RunAbandonedError extends Error {
+  override readonly name = 'RunAbandonedError';
+}
 
 export async function enqueueJobs(kafka: KafkaAdapter, topic: string, jobs: readonly AnalysisJob[]): Promise<void> {
   await kafka.send(topic, jobs.map(encodeJob));
@@ -76,11 +80,14 @@ export class JobRunner {
             continue;
           }
           const heartbeat = setInterval(() => void control.heartbeat().catch(() => undefined), 3000);
+          let outcome: JobOutcome;
           try {
-            await this.runJob(job, () => control.shouldContinue() && !this.stopping);
+            // A shutdown lets the run in progress finish and commit; a lost partition does not.
+            outcome = await this.runJob(job, () => control.shouldContinue());
           } finally {
             clearInterval(heartbeat);
           }
+          if (outcome === 'abandoned') return; // uncommitted: the partition's next owner runs it
           control.markFetched(nextOffset);
           await control.commit(nextOffset);
         }
@@ -119,6 +126,9 @@ export class JobRunner {
         await recordRun(client, { ...run, status: 'running', finishedMs: 0 });
         await this.deps.beforeAnalysis?.(job);
         const results = await analyzeWindow({ client, findDataset: this.deps.findDataset, runId, nowMs: startedMs }, monitor, { start: job.windowStart, end: job.windowEnd });
+        // Partitions moved to another instance during the run: it runs the job again, so this
+        // run stores nothing (its job stays uncommitted) rather than analysing the window twice.
+        if (!shouldContinue()) throw new RunAbandonedError('the jobs partition was reassigned (rebalance or shutdown) during the run');
         await storeWindowResults(client, results);
         const finishedMs = Date.now();
         await recordRun(client, { ...run, status: 'succeeded', finishedMs });
@@ -131,6 +141,7 @@ export class JobRunner {
         this.deps.metrics?.runFinished('failed', finishedMs - startedMs);
         log.error('window analysis failed', { monitor_id: monitor.id, window_start: new Date(job.windowStart).toISOString(), attempt, error: message });
         await recordRun(client, { ...run, status: 'failed', error: message, finishedMs }).catch(() => undefined);
+        if (error instanceof RunAbandonedError) return 'abandoned';
         if (attempt >= settings.maxAttempts || !shouldContinue()) return 'failed';
         await sleep(settings.retryInitialMs * 2 ** (attempt - 1));
       }
