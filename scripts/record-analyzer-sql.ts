@@ -11,8 +11,11 @@
 // so the replay can compare answers as well as run them.
 //
 // Usage: node dist/scripts/record-analyzer-sql.js > analyzer-sql.json
-// (DRIFTWATCH_CLICKHOUSE_URL, default http://127.0.0.1:18123; the database is driftwatch_sqlcheck.)
+// The server is DRIFTWATCH_SQLCHECK_URL (default http://127.0.0.1:18123, scripts/clickhouse.sh),
+// not DRIFTWATCH_CLICKHOUSE_URL, so a shell set up for another server is never used; the
+// database is driftwatch_sqlcheck (left in place for a look afterwards, dropped by the next run).
 import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { parseMonitor, type Monitor } from '../analyzer/monitors/index.js';
 import { readReferenceText } from '../analyzer/references/dataset-rows.js';
 import {
@@ -55,6 +58,8 @@ export interface RecordedStatement {
   format?: string;
   /** Queries: 18.16's answer (JSONEachRow text; RowBinary as base64). */
   result?: string;
+  /** Queries, the first time a text is seen: the answer's column names and types on 18.16. */
+  columns?: Array<{ name: string; type: string }>;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -183,12 +188,21 @@ export function recordingClient(real: ClickHouseClient, log: RecordedStatement[]
     return type;
   };
 
+  const typed = new Set<string>();
+  /** The answer's column types, once per statement text (not recorded as a statement of its own). */
+  const answerColumns = async (query: string): Promise<{ columns?: Array<{ name: string; type: string }> }> => {
+    if (typed.has(query)) return {};
+    typed.add(query);
+    const result = await real.query({ query: `SELECT * FROM (${query}) LIMIT 0`, format: 'JSON' });
+    return { columns: ((await result.json()) as { meta: Array<{ name: string; type: string }> }).meta };
+  };
+
   const recorder = {
     async query(params: { query: string; format?: string } & Record<string, unknown>) {
       const result = await real.query(params as Parameters<ClickHouseClient['query']>[0]);
       const text = await result.text();
       const format = params.format ?? 'JSON';
-      log.push({ kind: 'query', sql: params.query, format, result: text });
+      log.push({ kind: 'query', sql: params.query, format, result: text, ...(await answerColumns(params.query)) });
       return {
         text: async () => text,
         json: async () => (format === 'JSONEachRow' ? text.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line)) : JSON.parse(text)),
@@ -214,7 +228,8 @@ export function recordingClient(real: ClickHouseClient, log: RecordedStatement[]
       const result = await real.exec(params as Parameters<ClickHouseClient['exec']>[0]);
       const bytes = await collect(result.stream as AsyncIterable<Buffer>);
       const format = /FORMAT (\w+)\s*$/.exec(params.query)?.[1] ?? 'TabSeparated';
-      log.push({ kind: 'query', sql: params.query, format, result: format === 'RowBinary' ? bytes.toString('base64') : bytes.toString('utf8') });
+      const columns = await answerColumns(params.query.replace(/\s+FORMAT \w+\s*$/, ''));
+      log.push({ kind: 'query', sql: params.query, format, result: format === 'RowBinary' ? bytes.toString('base64') : bytes.toString('utf8'), ...columns });
       return { ...result, stream: Readable.from([bytes], { objectMode: false }) };
     },
     async command(params: { query: string } & Record<string, unknown>) {
@@ -348,13 +363,26 @@ function job(monitorId: string, window = CURRENT_WINDOW, reason: AnalysisJob['re
 
 // ---------------------------------------------------------------------------------------
 
-export async function recordAnalyzerSql(): Promise<{ timezone: string; statements: RecordedStatement[] }> {
-  const config = loadConfig({ ...process.env, DRIFTWATCH_CLICKHOUSE_DATABASE: RECORD_DATABASE, DRIFTWATCH_CONFIG: '' }, undefined);
+export interface Recording {
+  /** The server the statements ran on: its version and time zone (DateTime columns print in it). */
+  version: string;
+  timezone: string;
+  statements: RecordedStatement[];
+}
+
+export async function recordAnalyzerSql(): Promise<Recording> {
+  const config = loadConfig(
+    { ...process.env, DRIFTWATCH_CLICKHOUSE_URL: process.env.DRIFTWATCH_SQLCHECK_URL ?? 'http://127.0.0.1:18123', DRIFTWATCH_CLICKHOUSE_DATABASE: RECORD_DATABASE, DRIFTWATCH_CONFIG: '' },
+    undefined,
+  );
   const admin = createClickHouse(config.clickhouse, { withDatabase: false });
   let timezone: string;
+  let version: string;
   try {
     await admin.command({ query: `DROP DATABASE IF EXISTS ${identifier(RECORD_DATABASE)}` });
-    timezone = String((await queryRows<{ tz: string }>(admin, 'SELECT timezone() AS tz'))[0]?.tz ?? 'UTC');
+    const [server] = await queryRows<{ tz: string; version: string }>(admin, 'SELECT timezone() AS tz, version() AS version');
+    timezone = String(server?.tz ?? 'UTC');
+    version = String(server?.version ?? '');
   } finally {
     await admin.close();
   }
@@ -377,6 +405,8 @@ export async function recordAnalyzerSql(): Promise<{ timezone: string; statement
     const splitCurrent = splitTraffic(current);
     await insertPredictions(client, [...fixed.predictions, ...reference.predictions, ...current.predictions, ...challenger.predictions]);
     await insertPredictions(client, current.predictions.slice(0, 50));
+    // Shadow scoring: v2 scored some of v1's requests, under the same event_id (one label for both).
+    await insertPredictions(client, reference.predictions.slice(500, 600).map((event) => ({ ...event, model_version: 'v2', score: Math.round((event.score ?? 0) * 900) / 1000 })));
     await insertPredictions(client, [...priceReference.predictions, ...priceCurrent.predictions, ...intentReference.predictions, ...intentCurrent.predictions]);
     await insertPredictions(client, [...splitReference.predictions, ...splitCurrent.predictions]);
     await insertFeatureLogs(client, [...splitReference.logs, ...splitCurrent.logs.slice(0, 280)]);
@@ -507,15 +537,16 @@ export async function recordAnalyzerSql(): Promise<{ timezone: string; statement
   } finally {
     await real.close();
   }
-  return { timezone, statements };
+  return { version, timezone, statements };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   recordAnalyzerSql()
     .then((recorded) => {
       process.stdout.write(JSON.stringify(recorded));
       const distinct = new Set(recorded.statements.filter((statement) => statement.kind !== 'insert').map((statement) => statement.sql));
-      process.stderr.write(`recorded ${recorded.statements.length} statements on ClickHouse 18.16 (${distinct.size} distinct queries and commands) in database ${RECORD_DATABASE}\n`);
+      process.stderr.write(`recorded ${recorded.statements.length} statements on ClickHouse ${recorded.version} (${distinct.size} distinct queries and commands) in database ${RECORD_DATABASE}\n`);
+      if (!recorded.version.startsWith('18.')) process.stderr.write(`warning: the recording server is not 18.16 (the version the tests use) but ${recorded.version}\n`);
     })
     .catch((error: unknown) => {
       process.stderr.write(`record-analyzer-sql: ${(error as Error).stack ?? error}\n`);

@@ -141,13 +141,15 @@ export class AnalysisScheduler {
     const size = windowSizeMs(monitor.window) / 1000;
     const alignment = monitor.window === '1w' ? WEEK_ALIGNMENT_SECONDS : 0;
     const version = monitor.modelVersion === null ? '' : sql` AND model_version = ${monitor.modelVersion}`;
+    // ALL INNER JOIN (one row per event_id on the right): a current ClickHouse's ANY INNER JOIN
+    // would also keep one row per event_id of the left, 18.16's not (the same max() either way).
     const rows = await queryRows<{ w: string; labeled: string }>(
       this.deps.client,
       sql`SELECT intDiv(toUInt32(ts) - ${alignment}, ${size}) * ${size} + ${alignment} AS w, max(last_label) AS labeled
           FROM (SELECT event_id, ts FROM predictions WHERE model_id = ${monitor.modelId} AND ts >= toDateTime(${from / 1000}) AND ts < toDateTime(${to / 1000})` +
         version +
         sql`) AS predicted
-          ANY INNER JOIN (SELECT event_id, toUInt32(max(ingested_at)) AS last_label FROM labels
+          ALL INNER JOIN (SELECT event_id, toUInt32(max(ingested_at)) AS last_label FROM labels
                           WHERE model_id = ${monitor.modelId} AND ingested_at >= toDateTime(${Math.floor(oldestSuccess / 1000)}) GROUP BY event_id) AS labeled
           USING event_id GROUP BY w`,
     );

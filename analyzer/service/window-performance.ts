@@ -5,9 +5,10 @@
  * label of an event wins (labels may be corrected), and a prediction counts once however
  * often it was delivered.
  */
+import { CompensatedSum } from '../stats/compensated-sum.js';
 import {
   classificationMetrics,
-  LOG_LOSS_EPSILON,
+  logLossTerm,
   MAPE_EPSILON,
   metricDecay,
   regressionMetrics,
@@ -21,7 +22,8 @@ import { trafficFilter, type SideSource } from './sources.js';
 
 type Task = 'classification' | 'regression';
 
-const PREDICTION_COLUMNS = fragment`if(prediction_kind = 'number', toString(prediction_num), prediction_str) AS pred_cat, prediction_num AS pred_num, score`;
+// Numbers become classes as JS String() writes them; `+ 0` folds -0 into 0, which would otherwise be a class of its own.
+const PREDICTION_COLUMNS = fragment`if(prediction_kind = 'number', toString(prediction_num + 0), prediction_str) AS pred_cat, prediction_num AS pred_num, score`;
 
 /** Predictions of a side (deduplicated), for the task and the coverage. */
 function predictionsOf(source: SideSource): SqlFragment {
@@ -32,16 +34,20 @@ function predictionsOf(source: SideSource): SqlFragment {
 /** Labeled predictions of a side: pred_cat, pred_num, score, label_cat, label_num, label_is_num. */
 function labeledOf(source: SideSource): SqlFragment {
   if (source.kind === 'dataset') {
-    return fragment`SELECT ${PREDICTION_COLUMNS}, if(label_kind = 'number', toString(label_num), label_str) AS label_cat, label_num, label_kind = 'number' AS label_is_num
+    return fragment`SELECT ${PREDICTION_COLUMNS}, if(label_kind = 'number', toString(label_num + 0), label_str) AS label_cat, label_num, label_kind = 'number' AS label_is_num
       FROM reference_rows WHERE dataset_name = ${source.datasetName} AND upload_id = ${source.uploadId} AND prediction_kind != 'none' AND label_kind != 'none'`;
   }
   const filter = trafficFilter(source);
   // Aliases differ from column names: 18.16 would read argMax(label_num, ...) AS label_num as nested aggregates.
+  // ALL, not ANY: the right side has one row per event_id already, and on a current ClickHouse
+  // (any_join_distinct_right_table_keys = 0) ANY INNER JOIN also keeps only one row per key of
+  // the left side, which 18.16 does not: an event_id two versions share (shadow scoring) would
+  // count once there and twice here.
   return fragment`SELECT pred_cat, pred_num, score, latest_cat AS label_cat, latest_num AS label_num, latest_is_num AS label_is_num
     FROM (${predictionsOf(source)}) AS predicted
-    ANY INNER JOIN (
+    ALL INNER JOIN (
       SELECT event_id,
-             argMax(if(label_kind = 'number', toString(label_num), label_str), ingested_at) AS latest_cat,
+             argMax(if(label_kind = 'number', toString(label_num + 0), label_str), ingested_at) AS latest_cat,
              argMax(label_num, ingested_at) AS latest_num,
              argMax(label_kind = 'number', ingested_at) AS latest_is_num
       FROM labels WHERE model_id = ${source.modelId} AND event_id IN (SELECT event_id FROM predictions WHERE ${filter})
@@ -62,7 +68,7 @@ interface TaskEvidence {
 async function taskEvidence(client: ClickHouseClient, source: SideSource): Promise<TaskEvidence> {
   const [row] = await queryRows<Record<string, string>>(
     client,
-    sql`SELECT countIf(pred_cat != toString(pred_num)) AS categorical, countIf(isNotNull(score)) AS scored, countIf(pred_cat NOT IN ('0', '1')) AS not_binary
+    sql`SELECT countIf(pred_cat != toString(pred_num + 0)) AS categorical, countIf(isNotNull(score)) AS scored, countIf(pred_cat NOT IN ('0', '1')) AS not_binary
         FROM (${predictionsOf(source)})`,
   );
   return { categorical: Number(row?.categorical ?? 0), scored: Number(row?.scored ?? 0), notBinaryNumbers: Number(row?.not_binary ?? 0) };
@@ -109,17 +115,25 @@ async function classificationValues(client: ClickHouseClient, source: SideSource
           FROM (${labeled}) WHERE isNotNull(score) GROUP BY s ORDER BY s`,
     );
     if (scores.length > 0) {
-      input.scoreCounts = scores.map((row) => ({ score: Number(row.s), positives: Number(row.p), negatives: Number(row.q) }));
-      // logLossTerm (analyzer/performance): -ln(clip(p, eps, 1 - eps)), p = score or 1 - score.
-      const [loss] = await queryRows<{ total: number; n: string }>(
-        client,
-        sql`SELECT sumKahan(-log(least(greatest(if(label_cat = ${positiveClass}, s, 1 - s), ${LOG_LOSS_EPSILON}), ${1 - LOG_LOSS_EPSILON}))) AS total, count() AS n
-            FROM (SELECT label_cat, ifNull(score, 0) AS s FROM (${labeled}) WHERE isNotNull(score))`,
-      );
-      input.logLoss = { sum: Number(loss?.total ?? 0), count: Number(loss?.n ?? 0) };
+      const scoreCounts = scores.map((row) => ({ score: Number(row.s), positives: Number(row.p), negatives: Number(row.q) }));
+      input.scoreCounts = scoreCounts;
+      // From the score histogram: the same terms as sklearn's, summed here so the result has
+      // the same bits on every ClickHouse version (server-side float sums vary in the last digit).
+      input.logLoss = logLossFromScoreCounts(scoreCounts);
     }
   }
   return { metrics: classificationMetrics(input), positiveClass };
+}
+
+function logLossFromScoreCounts(counts: ReadonlyArray<{ score: number; positives: number; negatives: number }>): { sum: number; count: number } {
+  const sum = new CompensatedSum();
+  let count = 0;
+  for (const { score, positives, negatives } of counts) {
+    if (positives > 0) sum.add(positives * logLossTerm(score, true));
+    if (negatives > 0) sum.add(negatives * logLossTerm(score, false));
+    count += positives + negatives;
+  }
+  return { sum: sum.value, count };
 }
 
 async function regressionValues(client: ClickHouseClient, source: SideSource): Promise<MetricValue[]> {
@@ -128,7 +142,7 @@ async function regressionValues(client: ClickHouseClient, source: SideSource): P
     sql`SELECT count() AS n, sumKahan(abs(pred_num - label_num)) AS abs_error, sumKahan((pred_num - label_num) * (pred_num - label_num)) AS squared_error,
                sumKahan(abs(pred_num - label_num) / greatest(abs(label_num), ${MAPE_EPSILON})) AS percentage_error,
                countIf(abs(label_num) < ${MAPE_EPSILON}) AS near_zero
-        FROM (${labeledOf(source)}) WHERE label_is_num = 1 AND pred_cat = toString(pred_num)`,
+        FROM (${labeledOf(source)}) WHERE label_is_num = 1 AND pred_cat = toString(pred_num + 0)`,
   );
   return regressionMetrics({
     count: Number(row?.n ?? 0),
