@@ -33,7 +33,7 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
   const { topics } = config.kafka;
   await kafka.ensureTopics([topics.predictions, topics.features, topics.labels, topics.dlq, topics.jobs], config.kafka.topicPartitions);
   const configMonitors = await syncConfigMonitors(clickhouse, config.monitors);
-  if (configMonitors > 0) log.info('monitors from the config file stored', { written: configMonitors, declared: config.monitors.length });
+  if (configMonitors.written + configMonitors.deleted > 0) log.info('monitors from the config file synchronised', { ...configMonitors, declared: config.monitors.length });
 
   let ingest: KafkaIngest | undefined;
   let decodePool: DecodePool | undefined;

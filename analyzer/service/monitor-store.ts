@@ -70,16 +70,27 @@ export async function deleteMonitor(client: ClickHouseClient, monitor: Monitor, 
   await writeRow(client, monitor.id, monitor.modelId, 'api', '{}', true, nowMs);
 }
 
-/** Writes config-file monitors whose stored definition differs (or is missing). */
-export async function syncConfigMonitors(client: ClickHouseClient, monitors: readonly Monitor[], nowMs = Date.now()): Promise<number> {
+/**
+ * Monitors as code: writes config-file monitors whose stored definition differs (or is
+ * missing), and deletes monitors that came from the config file but are no longer in it.
+ */
+export async function syncConfigMonitors(client: ClickHouseClient, monitors: readonly Monitor[], nowMs = Date.now()): Promise<{ written: number; deleted: number }> {
   let written = 0;
+  let deleted = 0;
+  const declared = new Set(monitors.map((monitor) => monitor.id));
+  for (const stored of await listMonitors(client)) {
+    if (stored.source === 'config' && !declared.has(stored.monitor.id)) {
+      await deleteMonitor(client, stored.monitor, nowMs);
+      deleted++;
+    }
+  }
   for (const monitor of monitors) {
     const stored = await getMonitor(client, monitor.id);
     if (stored !== null && stored.source === 'config' && JSON.stringify(monitorToJson(stored.monitor)) === JSON.stringify(monitorToJson(monitor))) continue;
     await saveMonitor(client, monitor, 'config', nowMs);
     written++;
   }
-  return written;
+  return { written, deleted };
 }
 
 /** Models with predictions that have no monitor at all (not even a deleted one). */

@@ -9,7 +9,7 @@ import { readReferenceText } from '../../analyzer/references/dataset-rows.js';
 import { uploadReferenceDataset } from '../../analyzer/references/reference-store.js';
 import { JobRunner } from '../../analyzer/service/job-runner.js';
 import { jobId, type AnalysisJob } from '../../analyzer/service/jobs.js';
-import { saveMonitor } from '../../analyzer/service/monitor-store.js';
+import { listMonitors, saveMonitor, syncConfigMonitors } from '../../analyzer/service/monitor-store.js';
 import { driftSeries, performanceSeries, windowSummaries } from '../../analyzer/service/result-queries.js';
 import { AnalysisScheduler } from '../../analyzer/service/scheduler.js';
 import { getReferenceDataset } from '../../analyzer/references/reference-store.js';
@@ -319,4 +319,17 @@ test('features logged separately (feature logs) are joined to their predictions 
   assert.equal(amount.metrics.ks_statistic, expected.ksStatistic);
   assert.equal(amount.metrics.psi, expected.psi);
   assert.equal(amount.metrics.missing_share, 100 / 1500);
+});
+
+test('monitors as code: the config file\'s monitors are written once, and removed when they leave the file', async () => {
+  const first = monitor({ id: 'code-a', reference: { type: 'trailing', length: '1d', offset: '0s' } });
+  const second = monitor({ id: 'code-b', window: '1d', reference: { type: 'trailing', length: '7d', offset: '0s' } });
+  assert.deepEqual(await syncConfigMonitors(client, [first, second]), { written: 2, deleted: 0 });
+  assert.deepEqual(await syncConfigMonitors(client, [first, second]), { written: 0, deleted: 0 });
+  assert.deepEqual(await syncConfigMonitors(client, [first]), { written: 0, deleted: 1 });
+  const stored = await listMonitors(client, 'fraud');
+  const sources = Object.fromEntries(stored.map((entry) => [entry.monitor.id, entry.source]));
+  assert.equal(sources['code-a'], 'config');
+  assert.equal(sources['code-b'], undefined);
+  assert.equal(sources.trailing, 'api', 'monitors from the API are left alone');
 });
