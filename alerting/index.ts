@@ -5,3 +5,4 @@
 export * from './notification.js';
 export * from './rules/index.js';
 export * from './state/index.js';
+export * from './channels/index.js';
