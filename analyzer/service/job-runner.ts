@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Monitor, TimeWindow } from '../monitors/index.js';
 import type { KafkaAdapter, RunningConsumer } from '../../messaging/kafka.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ClickHouseClient } from '../../storage/clickhouse.js';
@@ -37,6 +38,11 @@ export interface JobRunnerDeps {
   metrics?: AnalyzerMetricsSink;
   /** Test hook: called after a run is recorded as running, before analysing. */
   beforeAnalysis?(job: AnalysisJob): Promise<void>;
+  /**
+   * Called once a window's results are stored and its run recorded as succeeded (alerting
+   * evaluates its rules here). A failure is logged; it does not fail the run.
+   */
+  afterWindowStored?(event: { monitor: Monitor; window: TimeWindow; runId: string; job: AnalysisJob }): Promise<void>;
 }
 
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped' | 'abandoned';
@@ -133,6 +139,8 @@ export class JobRunner {
         const finishedMs = Date.now();
         await recordRun(client, { ...run, status: 'succeeded', finishedMs });
         this.deps.metrics?.runFinished('succeeded', finishedMs - startedMs);
+        await this.deps.afterWindowStored?.({ monitor, window: { start: job.windowStart, end: job.windowEnd }, runId, job })
+          .catch((error: unknown) => log.error('after-analysis hook failed', { monitor_id: monitor.id, error: (error as Error).message }));
         log.info('window analysed', { monitor_id: monitor.id, window_start: new Date(job.windowStart).toISOString(), reason: job.reason, duration_ms: finishedMs - startedMs });
         return 'succeeded';
       } catch (error) {
