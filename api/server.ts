@@ -10,10 +10,12 @@ import type { ClickHouseClient } from '../storage/clickhouse.js';
 import { listModels } from '../storage/model-catalog.js';
 import { authorize } from './auth.js';
 import { ApiError, errorBody } from './errors.js';
+import { registerAlertRoutes } from './routes/alerts.js';
 import { registerIngestRoutes } from './routes/ingest.js';
 import { registerMonitorRoutes } from './routes/monitors.js';
 import { registerReferenceRoutes } from './routes/references.js';
 import { registerResultRoutes } from './routes/results.js';
+import { registerRuleRoutes } from './routes/rules.js';
 import { enqueueJobs } from '../analyzer/service/job-runner.js';
 import { MonitorSchema } from '../analyzer/monitors/index.js';
 
@@ -97,5 +99,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerMonitorRoutes(app, { clickhouse: deps.clickhouse, enqueueJobs: (jobs) => enqueueJobs(deps.kafka, config.kafka.topics.jobs, jobs) });
   registerResultRoutes(app, { clickhouse: deps.clickhouse });
   registerReferenceRoutes(app, { client: deps.clickhouse, log: deps.log });
+  registerRuleRoutes(app, { clickhouse: deps.clickhouse });
+  registerAlertRoutes(app, { clickhouse: deps.clickhouse });
   return app;
 }

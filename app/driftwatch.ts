@@ -1,6 +1,8 @@
 // One binary, several roles: the same start-up code runs the API, the ingest consumers,
 // or both, so ingest scales out as more consumers in the group.
 import type { FastifyInstance } from 'fastify';
+import { catchUp, evaluateWindow, EvaluationQueue } from '../alerting/service/evaluator.js';
+import { syncConfigRules } from '../alerting/store/rule-store.js';
 import { getReferenceDataset } from '../analyzer/references/reference-store.js';
 import { enqueueJobs, JobRunner } from '../analyzer/service/job-runner.js';
 import { syncConfigMonitors } from '../analyzer/service/monitor-store.js';
@@ -34,6 +36,8 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
   await kafka.ensureTopics([topics.predictions, topics.features, topics.labels, topics.dlq, topics.jobs], config.kafka.topicPartitions);
   const configMonitors = await syncConfigMonitors(clickhouse, config.monitors);
   if (configMonitors.written + configMonitors.deleted > 0) log.info('monitors from the config file synchronised', { ...configMonitors, declared: config.monitors.length });
+  const configRules = await syncConfigRules(clickhouse, config.rules);
+  if (configRules.written + configRules.deleted > 0) log.info('alert rules from the config file synchronised', { ...configRules, declared: config.rules.length });
 
   let ingest: KafkaIngest | undefined;
   let decodePool: DecodePool | undefined;
@@ -47,7 +51,12 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
 
   let runner: JobRunner | undefined;
   let scheduler: AnalysisScheduler | undefined;
+  let alertCatchUp: NodeJS.Timeout | undefined;
+  let catchUpRunning: Promise<unknown> | undefined;
   if (config.roles.has('analyzer')) {
+    // One evaluation at a time in this process: the hooks of finished runs and the catch-up.
+    const evaluations = new EvaluationQueue();
+    const publicUrl = config.http.publicUrl;
     runner = new JobRunner({
       client: clickhouse,
       kafka,
@@ -63,6 +72,9 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
         return dataset === null ? null : { uploadId: dataset.upload_id };
       },
       log,
+      afterWindowStored: async ({ monitor, window, runId }) => {
+        await evaluations.run(() => evaluateWindow({ client: clickhouse, monitor, window, runId, now: Date.now(), publicUrl }));
+      },
       metrics: {
         runFinished: (status, durationMs) => {
           metrics.analysisRuns.inc({ status });
@@ -80,6 +92,16 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
       onBacklog: (windows) => metrics.windowsBehind.set(windows),
     });
     await scheduler.start();
+    // Windows whose evaluation hook failed, or whose process died between storing results
+    // and evaluating them, are evaluated here (each stored run exactly once, by the ledger).
+    const sweepAlerts = () => {
+      catchUpRunning ??= evaluations.run(() => catchUp({ client: clickhouse, now: Date.now(), publicUrl, log }))
+        .then((evaluated) => { if (evaluated > 0) log.info('alert catch-up evaluated stored windows', { evaluated }); })
+        .catch((error: unknown) => log.error('alert catch-up failed', { error: (error as Error).message }))
+        .finally(() => { catchUpRunning = undefined; });
+    };
+    alertCatchUp = setInterval(sweepAlerts, config.analyzer.sweepIntervalMs);
+    alertCatchUp.unref();
     log.info('analyzer started', { group: config.analyzer.groupId, jobs_topic: topics.jobs, instance: config.analyzer.instance });
   }
 
@@ -100,6 +122,8 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
     stopping ??= (async () => {
       await api?.close();
       await scheduler?.stop();
+      clearInterval(alertCatchUp);
+      await catchUpRunning;
       await runner?.stop();
       await ingest?.stop();
       await decodePool?.close();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { MonitorDefinitionError, parseMonitorList, type Monitor } from '../analyzer/monitors/index.js';
+import { parseRuleList, RuleDefinitionError, type Rule } from '../alerting/rules/index.js';
 import {
   ConfigError, asBoolean, asEnum, asIdentifier, asInteger, asOptionalString, asString, asStringList, asTopicName, asUrl,
   type SettingSpec,
@@ -20,7 +21,7 @@ export interface ApiToken {
 
 export interface DriftwatchConfig {
   roles: Set<Role>;
-  http: { host: string; port: number; bodyLimitBytes: number };
+  http: { host: string; port: number; bodyLimitBytes: number; publicUrl: string };
   auth: { tokens: ApiToken[] };
   clickhouse: { url: string; database: string; username: string; password: string; requestTimeoutMs: number };
   kafka: {
@@ -49,6 +50,8 @@ export interface DriftwatchConfig {
   };
   /** Monitors declared in the config file ("monitors as code"). */
   monitors: Monitor[];
+  /** Alert rules declared in the config file ("rules as code"). */
+  rules: Rule[];
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Feed built-in synthetic traffic (the demo and the Docker try-out). */
   demo: boolean;
@@ -93,6 +96,7 @@ const SPECS = {
   host: { key: 'http.host', env: 'HOST', default: '127.0.0.1', parse: asString, doc: 'API bind address; non-loopback requires tokens' },
   port: { key: 'http.port', env: 'PORT', default: 8080, parse: asInteger(0, 65535), doc: 'API port' },
   bodyLimit: { key: 'http.bodyLimitBytes', env: 'DRIFTWATCH_HTTP_BODY_LIMIT_BYTES', default: 32 * MIB, parse: asInteger(1024, 1024 * MIB), doc: 'largest accepted request body' },
+  publicUrl: { key: 'http.publicUrl', env: 'DRIFTWATCH_PUBLIC_URL', default: 'http://127.0.0.1:8080', parse: asUrl(['http:', 'https:']), doc: 'base URL of the UI as users reach it; alert notifications link to it' },
   tokens: { key: 'auth.tokens', env: 'DRIFTWATCH_API_TOKENS', default: [] as ApiToken[], parse: parseTokens, doc: 'bearer tokens: token:scope+scope,... (scopes ingest, read, admin)' },
   chUrl: { key: 'clickhouse.url', env: 'DRIFTWATCH_CLICKHOUSE_URL', default: 'http://127.0.0.1:18123', parse: asUrl(['http:', 'https:']), doc: 'ClickHouse HTTP endpoint' },
   chDatabase: { key: 'clickhouse.database', env: 'DRIFTWATCH_CLICKHOUSE_DATABASE', default: 'driftwatch', parse: asIdentifier, doc: 'ClickHouse database (created if missing)' },
@@ -166,6 +170,16 @@ function parseConfigMonitors(value: unknown, configPath: string | undefined): Mo
   }
 }
 
+function parseConfigRules(value: unknown, configPath: string | undefined): Rule[] {
+  if (value === undefined) return [];
+  try {
+    return parseRuleList(value, 'rules');
+  } catch (error) {
+    if (error instanceof RuleDefinitionError) throw new ConfigError(`config file ${configPath}: ${error.message}`);
+    throw error;
+  }
+}
+
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
@@ -202,7 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath = en
   if (v.retryMax < v.retryInitial) throw new ConfigError('DRIFTWATCH_RETRY_MAX_MS must not be smaller than DRIFTWATCH_RETRY_INITIAL_MS');
   return {
     roles: v.roles,
-    http: { host: v.host, port: v.port, bodyLimitBytes: v.bodyLimit },
+    http: { host: v.host, port: v.port, bodyLimitBytes: v.bodyLimit, publicUrl: v.publicUrl },
     auth: { tokens: v.tokens },
     clickhouse: { url: v.chUrl, database: v.chDatabase, username: v.chUser, password: v.chPassword, requestTimeoutMs: v.chTimeout },
     kafka: {
@@ -230,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath = en
       instance: v.instance || `${hostname()}:${process.pid}`,
     },
     monitors: parseConfigMonitors(file.monitors, configPath),
+    rules: parseConfigRules(file.rules, configPath),
     logLevel: v.logLevel,
     demo: v.demo,
   };

@@ -96,6 +96,8 @@ test('monitors over the API: validation names the field, ids are unique, scopes 
 });
 
 test('run now: the job goes through Kafka, and drift and performance come back shaped per column and metric', async () => {
+  const rule = await api('POST', '/v1/rules', { preset: 'any_feature_drifts', params: { model_id: 'shop', monitor_id: 'shop-hourly' }, id: 'shop-drift' });
+  assert.equal(rule.status, 201);
   const queued = await api('POST', '/v1/monitors/shop-hourly/run', { window_start: new Date(WINDOW + 5 * 60_000).toISOString() });
   assert.equal(queued.status, 202);
   assert.equal(queued.json.window_start, new Date(WINDOW).toISOString());
@@ -130,6 +132,16 @@ test('run now: the job goes through Kafka, and drift and performance come back s
   const metricsText = await (await fetch(`${driftwatch.url}/metrics`)).text();
   assert.match(metricsText, /driftwatch_analysis_runs_total\{status="succeeded"\} [1-9]/);
   assert.match(metricsText, /driftwatch_analysis_windows_behind \d+/);
+
+  // The analyzer role evaluated the stored window: the drift rule fired once, with the UI link.
+  const alerts = await waitFor(async () => {
+    const response = await api('GET', '/v1/alerts?rule=shop-drift', undefined, READER);
+    return response.json.alerts.length > 0 ? response.json.alerts : undefined;
+  }, { timeoutMs: 30_000, what: 'the alert of the analysed window' });
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].kind, 'firing');
+  assert.ok(alerts[0].items.some((item: { column: string }) => item.column === 'x'));
+  assert.match(alerts[0].link, /^http:\/\/127\.0\.0\.1:8080\/ui\/models\/shop\?window=2026-11-10T09%3A00%3A00Z$/);
 });
 
 test('a model seen for the first time gets a default monitor, and its complete windows are analysed', async () => {

@@ -41,7 +41,7 @@ test('defaults: with no environment and no file', () => {
   const config = load();
   const expected: DriftwatchConfig = {
     roles: new Set(['ingest', 'analyzer', 'api']),
-    http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 32 * MIB },
+    http: { host: '127.0.0.1', port: 8080, bodyLimitBytes: 32 * MIB, publicUrl: 'http://127.0.0.1:8080' },
     auth: { tokens: [] },
     clickhouse: { url: 'http://127.0.0.1:18123', database: 'driftwatch', username: 'default', password: '', requestTimeoutMs: 30_000 },
     kafka: {
@@ -54,6 +54,7 @@ test('defaults: with no environment and no file', () => {
     ingest: { maxMessageBytes: MIB, maxFutureSkewMs: 86_400_000, maxBytesPerPartition: 4 * MIB, partitionsConsumedConcurrently: 3, retryInitialMs: 200, retryMaxMs: 10_000, decodeWorkers: 1 },
     analyzer: { groupId: 'driftwatch-analyzer', maxAttempts: 3, retryInitialMs: 2000, sweepIntervalMs: 60_000, defaultMonitors: true, instance: `${hostname()}:${process.pid}` },
     monitors: [],
+    rules: [],
     logLevel: 'info',
     demo: false,
   };
@@ -115,7 +116,7 @@ test('an empty environment variable counts as unset', () => {
 test('config file: nested keys set every section', () => {
   const path = configFile({
     roles: ['api'],
-    http: { host: '0.0.0.0', port: 9000, bodyLimitBytes: 2048 },
+    http: { host: '0.0.0.0', port: 9000, bodyLimitBytes: 2048, publicUrl: 'https://driftwatch.example.com/' },
     auth: { tokens: [{ token: TOKEN, scopes: ['read', ' admin '] }] },
     clickhouse: { url: 'http://ch:8123', database: 'dw', username: 'u', password: 'p', requestTimeoutMs: 5000 },
     kafka: { brokers: ['k1:9092', 'k2:9092'], clientId: 'c', groupId: 'g', topicPartitions: 6, topics: { predictions: 'p', features: 'f', labels: 'l', dlq: 'd', jobs: 'j' } },
@@ -128,13 +129,14 @@ test('config file: nested keys set every section', () => {
   const config = load({}, path);
   assert.deepEqual(config, {
     roles: new Set(['api']),
-    http: { host: '0.0.0.0', port: 9000, bodyLimitBytes: 2048 },
+    http: { host: '0.0.0.0', port: 9000, bodyLimitBytes: 2048, publicUrl: 'https://driftwatch.example.com' },
     auth: { tokens: [{ token: TOKEN, scopes: new Set(['read', 'admin']) }] },
     clickhouse: { url: 'http://ch:8123', database: 'dw', username: 'u', password: 'p', requestTimeoutMs: 5000 },
     kafka: { brokers: ['k1:9092', 'k2:9092'], clientId: 'c', groupId: 'g', topicPartitions: 6, topics: { predictions: 'p', features: 'f', labels: 'l', dlq: 'd', jobs: 'j' } },
     ingest: { maxMessageBytes: 4096, maxFutureSkewMs: 1000, maxBytesPerPartition: 65_536, partitionsConsumedConcurrently: 4, retryInitialMs: 50, retryMaxMs: 50, decodeWorkers: 3 },
     analyzer: { groupId: 'ag', maxAttempts: 5, retryInitialMs: 10, sweepIntervalMs: 1000, defaultMonitors: false, instance: 'node-a' },
     monitors: [],
+    rules: [],
     logLevel: 'warn',
     demo: true,
   });
@@ -288,6 +290,21 @@ test('monitors declared in the config file are parsed, and a bad one names its f
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ monitors: [{ id: 'ok', model_id: 'a' }, { id: 'x', model_id: 'b', reference: { type: 'trailing', length: '7 days' } }] }));
     assert.throws(() => loadConfig({}, bad), (error: unknown) => error instanceof ConfigError && /monitors\[1\]\.reference\.length/.test(error.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('rules declared in the config file are parsed (presets too), and a bad one names its field', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dw-rules-'));
+  try {
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ rules: [{ preset: 'any_feature_drifts', params: { model_id: 'fraud' } }, { id: 'share', name: 'Share', metric: 'drift_share', condition: { operator: '>', threshold: 0.5 } }] }));
+    const config = loadConfig({}, good);
+    assert.deepEqual(config.rules.map((rule) => [rule.id, rule.metric, rule.modelId]), [['any_feature_drifts.fraud', 'drifted', 'fraud'], ['share', 'drift_share', null]]);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ rules: [{ id: 'x', name: 'X', metric: 'ks_p_value', condition: { operator: '<', threshold: 5 } }] }));
+    assert.throws(() => loadConfig({}, bad), (error: unknown) => error instanceof ConfigError && /rules\[0\]\.condition\.threshold/.test(error.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
