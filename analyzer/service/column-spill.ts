@@ -1,0 +1,184 @@
+/**
+ * Numeric values of every column of one analysis, parked on disk per (column, side) as
+ * raw doubles while the single pass over ClickHouse streams in row by row, so each
+ * column can afterwards be read on its own, twice (fine bins, then refinement), with
+ * memory independent of the window size (64 KB of buffer per column and side). Also
+ * keeps a small evenly spaced sample of each column, from which the fine bins take their
+ * centre and scale. Files live in a private temporary directory, removed by dispose().
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ColumnValues } from './numeric-fine-bins.js';
+
+const BUFFER_VALUES = 8192; // 64 KB per (column, side)
+const READ_VALUES = 131_072; // 1 MB per read
+const SAMPLE_SIZE = 4096;
+const SAMPLE_EVERY = 64; // of each flushed buffer
+
+/** Every `stride`-th value offered; when full, every other one is dropped and the stride doubles. */
+class DecimatedSample {
+  readonly values = new Float64Array(SAMPLE_SIZE);
+  size = 0;
+  private stride = 1;
+  private skip = 0;
+
+  add(value: number): void {
+    if (this.skip > 0) {
+      this.skip--;
+      return;
+    }
+    if (this.size === SAMPLE_SIZE) {
+      for (let i = 0; i < SAMPLE_SIZE / 2; i++) this.values[i] = this.values[2 * i]!;
+      this.size = SAMPLE_SIZE / 2;
+      this.stride *= 2;
+    }
+    this.values[this.size++] = value;
+    this.skip = this.stride - 1;
+  }
+}
+
+/** Where a spilled column is, enough to read it in another thread. */
+export interface SpilledColumn {
+  files: [reference: string, current: string];
+  counts: [reference: number, current: number];
+  sample: Float64Array;
+}
+
+// One read buffer per thread, reused: columns are read one at a time.
+let readBuffer = new Float64Array(0);
+
+/** A spilled column's values, read from its two files (one reader at a time per thread). */
+export function spilledColumnValues(column: SpilledColumn): ColumnValues {
+  return {
+    referenceCount: column.counts[0],
+    currentCount: column.counts[1],
+    forEachChunk(side, visit) {
+      const count = column.counts[side];
+      if (count === 0) return;
+      if (readBuffer.length === 0) readBuffer = new Float64Array(READ_VALUES);
+      const chunk = readBuffer.subarray(0, Math.min(READ_VALUES, count));
+      const bytes = new Uint8Array(chunk.buffer, 0, chunk.length * 8);
+      const fd = openSync(column.files[side], 'r');
+      try {
+        let remaining = count;
+        while (remaining > 0) {
+          const take = Math.min(remaining, chunk.length);
+          let read = 0;
+          while (read < take * 8) {
+            const got = readSync(fd, bytes, read, take * 8 - read, null);
+            if (got === 0) throw new Error(`column file ${column.files[side]} is shorter than its ${count} values`);
+            read += got;
+          }
+          visit(take === chunk.length ? chunk : chunk.subarray(0, take));
+          remaining -= take;
+        }
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+export class ColumnSpill {
+  private readonly directory: string;
+  // Slot = column id * 2 + side; flat arrays so the per-value path is a few typed-array writes.
+  private capacity = 0;
+  private buffers = new Float64Array(0);
+  private filled = new Int32Array(0);
+  private counts = new Float64Array(0);
+  private fds: Array<number | undefined> = [];
+  private samples: Array<DecimatedSample | undefined> = [];
+
+  constructor(parent: string = tmpdir()) {
+    this.directory = mkdtempSync(join(parent, 'driftwatch-columns-'));
+  }
+
+  private grow(slot: number): void {
+    let capacity = Math.max(16, this.capacity);
+    while (capacity <= slot) capacity *= 2;
+    const buffers = new Float64Array(capacity * BUFFER_VALUES);
+    buffers.set(this.buffers);
+    const filled = new Int32Array(capacity);
+    filled.set(this.filled);
+    const counts = new Float64Array(capacity);
+    counts.set(this.counts);
+    this.buffers = buffers;
+    this.filled = filled;
+    this.counts = counts;
+    this.capacity = capacity;
+  }
+
+  private path(slot: number): string {
+    return join(this.directory, `${slot >> 1}-${slot & 1}.f64`);
+  }
+
+  private flush(slot: number): void {
+    const length = this.filled[slot]!;
+    if (length === 0) return;
+    const start = slot * BUFFER_VALUES;
+    const id = slot >> 1;
+    const sample = (this.samples[id] ??= new DecimatedSample());
+    for (let i = 0; i < length; i += SAMPLE_EVERY) sample.add(this.buffers[start + i]!);
+    const fd = (this.fds[slot] ??= openSync(this.path(slot), 'w'));
+    writeSync(fd, new Uint8Array(this.buffers.buffer, start * 8, length * 8));
+    this.counts[slot]! += length;
+    this.filled[slot] = 0;
+  }
+
+  /** Appends values[from..to) to `side` of column ids[i]; id 0 (not selected) is skipped. */
+  addRow(side: 0 | 1, ids: ArrayLike<number>, values: Float64Array, from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      const id = ids[i]!;
+      if (id === 0) continue;
+      const slot = id * 2 + side;
+      if (slot >= this.capacity) this.grow(slot);
+      const position = this.filled[slot]!;
+      this.buffers[slot * BUFFER_VALUES + position] = values[i]!;
+      if (position + 1 === BUFFER_VALUES) {
+        this.filled[slot] = BUFFER_VALUES;
+        this.flush(slot);
+      } else this.filled[slot] = position + 1;
+    }
+  }
+
+  /** Flushes and closes everything; call once the stream has ended, before reading. */
+  finish(): void {
+    for (let slot = 0; slot < this.capacity; slot++) {
+      this.flush(slot);
+      const fd = this.fds[slot];
+      if (fd !== undefined) closeSync(fd);
+      this.fds[slot] = undefined;
+    }
+  }
+
+  /** Column ids that received at least one value (after finish()). */
+  ids(): number[] {
+    const ids: number[] = [];
+    for (let id = 0; id * 2 < this.capacity; id++) if (this.counts[id * 2]! + this.counts[id * 2 + 1]! > 0) ids.push(id);
+    return ids;
+  }
+
+  valueCounts(id: number): [reference: number, current: number] {
+    return 2 * id + 1 < this.capacity ? [this.counts[2 * id]!, this.counts[2 * id + 1]!] : [0, 0];
+  }
+
+  column(id: number): SpilledColumn {
+    const sample = this.samples[id];
+    return {
+      files: [this.path(2 * id), this.path(2 * id + 1)],
+      counts: this.valueCounts(id),
+      sample: sample === undefined ? new Float64Array(0) : sample.values.slice(0, sample.size),
+    };
+  }
+
+  /** Removes the files; safe to call more than once. */
+  dispose(): void {
+    for (let slot = 0; slot < this.fds.length; slot++) {
+      const fd = this.fds[slot];
+      if (fd !== undefined) closeSync(fd);
+      this.fds[slot] = undefined;
+    }
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+}
