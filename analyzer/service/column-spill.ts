@@ -126,15 +126,18 @@ export class ColumnSpill {
     this.filled[slot] = 0;
   }
 
-  /** Appends values[from..to) to `side` of column ids[i]; id 0 (not selected) is skipped. */
-  addRow(side: 0 | 1, ids: ArrayLike<number>, values: Float64Array, from: number, to: number): void {
-    for (let i = from; i < to; i++) {
-      const id = ids[i]!;
+  /**
+   * Appends `count` values (Float64 LE at view[valuesAt..]) to `side` of their columns:
+   * ids (UInt16 LE at view[idsAt..]), or `ids` when given. Id 0 (not selected) is skipped.
+   */
+  addRow(side: 0 | 1, view: DataView, idsAt: number, valuesAt: number, count: number, ids: Uint16Array | null = null): void {
+    for (let i = 0; i < count; i++) {
+      const id = ids === null ? view.getUint16(idsAt + 2 * i, true) : ids[i]!;
       if (id === 0) continue;
       const slot = id * 2 + side;
       if (slot >= this.capacity) this.grow(slot);
       const position = this.filled[slot]!;
-      this.buffers[slot * BUFFER_VALUES + position] = values[i]!;
+      this.buffers[slot * BUFFER_VALUES + position] = view.getFloat64(valuesAt + 8 * i, true);
       if (position + 1 === BUFFER_VALUES) {
         this.filled[slot] = BUFFER_VALUES;
         this.flush(slot);

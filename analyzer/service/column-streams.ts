@@ -14,7 +14,7 @@ import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { fragment, sql, SqlFragment } from '../../storage/sql.js';
 import type { CategoryCount } from '../stats/index.js';
 import type { ColumnSpill } from './column-spill.js';
-import { readValueRows, type ValueRow } from './value-rows-reader.js';
+import { idAt, readValueRows, type ValueRow } from './value-rows-reader.js';
 import { FEATURE_PREFIX, PREDICTION_COLUMN, SCORE_COLUMN, sideRows, trafficFilter, type SideSource } from './sources.js';
 
 export type Side = 0 | 1;
@@ -152,13 +152,17 @@ export async function streamNumericValues(
   const rows: Counts = [0, 0];
   const onRow = (keyed: boolean) => (row: ValueRow): void => {
     rows[row.side]++;
-    if (row.names !== null) {
-      // A name the discovery sample did not hold: the names' positions match the values'.
-      for (let position = 0; position < row.names.length && position < row.count; position++) {
-        if (row.ids[position] === 0) row.ids[position] = idOfUnknown(row.names[position]!, keyed);
-      }
+    if (row.names === null) {
+      spill.addRow(row.side, row.view, row.idsAt, row.valuesAt, row.count);
+      return;
     }
-    spill.addRow(row.side, row.ids, row.values, 0, row.count);
+    // A name the discovery sample did not hold: the names' positions match the values'.
+    const ids = new Uint16Array(row.count);
+    for (let position = 0; position < row.count; position++) {
+      const id = idAt(row, position);
+      ids[position] = id !== 0 || position >= row.names.length ? id : idOfUnknown(row.names[position]!, keyed);
+    }
+    spill.addRow(row.side, row.view, row.idsAt, row.valuesAt, row.count, ids);
   };
   // One query per side, read at the same time: each gets its own server thread for
   // formatting, which is what limits a single stream on 18.16.
@@ -242,16 +246,3 @@ export async function countCategories(client: ClickHouseClient, queries: readonl
   return { categories: new Map([...byKey].map(([key, map]) => [key, [...map.values()]])), counts, rows };
 }
 
-/**
- * Every statement a column analysis of these sources sends (FORMAT clauses left out), for
- * scripts/sql-statements.ts, which runs them on a current ClickHouse.
- */
-export function columnDriftStatements(sources: readonly [SideSource, SideSource], selection: ColumnSelection, names: readonly string[]): string[] {
-  const plain = plainRowCountsSql(sources);
-  const statements: string[] = plain === null ? [] : [plain];
-  for (const deduplicate of [false, true]) {
-    const queries = [sideQuery(sources[0], 0, deduplicate), sideQuery(sources[1], 1, deduplicate)] as const;
-    statements.push(sampleFeatureNamesSql(queries), numericSide(0, queries[0], names, selection).text, numericSide(1, queries[1], names, selection).text, countCategoriesSql(queries, selection));
-  }
-  return statements;
-}
