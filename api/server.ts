@@ -1,6 +1,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { retrainingServiceFrom } from '../alerting/delivery/from-config.js';
+import type { RetrainingService } from '../alerting/delivery/retraining-service.js';
 import type { DriftwatchConfig, Scope } from '../config/config.js';
 import type { KafkaAdapter } from '../messaging/kafka.js';
 import type { Logger } from '../observability/logger.js';
@@ -11,6 +13,7 @@ import { listModels } from '../storage/model-catalog.js';
 import { authorize } from './auth.js';
 import { ApiError, errorBody } from './errors.js';
 import { registerAlertRoutes } from './routes/alerts.js';
+import { registerDeliveryRoutes } from './routes/delivery.js';
 import { registerIngestRoutes } from './routes/ingest.js';
 import { registerMonitorRoutes } from './routes/monitors.js';
 import { registerReferenceRoutes } from './routes/references.js';
@@ -32,6 +35,8 @@ export interface ApiDeps {
   kafka: KafkaAdapter;
   metrics: Metrics;
   log: Logger;
+  /** Default: one built from the configuration. */
+  retraining?: RetrainingService;
 }
 
 async function isClickHouseReachable(client: ClickHouseClient): Promise<boolean> {
@@ -101,5 +106,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerReferenceRoutes(app, { client: deps.clickhouse, log: deps.log });
   registerRuleRoutes(app, { clickhouse: deps.clickhouse });
   registerAlertRoutes(app, { clickhouse: deps.clickhouse });
+  registerDeliveryRoutes(app, { clickhouse: deps.clickhouse, retraining: deps.retraining ?? retrainingServiceFrom(config, deps.clickhouse, deps.log) });
   return app;
 }

@@ -1,6 +1,10 @@
 // One binary, several roles: the same start-up code runs the API, the ingest consumers,
 // or both, so ingest scales out as more consumers in the group.
 import type { FastifyInstance } from 'fastify';
+import { buildChannel } from '../alerting/delivery/channel-factory.js';
+import { NotificationDispatcher } from '../alerting/delivery/dispatcher.js';
+import { channelSettings, retrainingServiceFrom } from '../alerting/delivery/from-config.js';
+import { encodeNotificationMessage, type NotificationMessage } from '../alerting/delivery/notification-message.js';
 import { catchUp, evaluateWindow, EvaluationQueue } from '../alerting/service/evaluator.js';
 import { syncConfigRules } from '../alerting/store/rule-store.js';
 import { getReferenceDataset } from '../analyzer/references/reference-store.js';
@@ -33,7 +37,7 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
   const clickhouse = createClickHouse(config.clickhouse);
   const kafka = new KafkaAdapter({ brokers: config.kafka.brokers, clientId: config.kafka.clientId }, log);
   const { topics } = config.kafka;
-  await kafka.ensureTopics([topics.predictions, topics.features, topics.labels, topics.dlq, topics.jobs], config.kafka.topicPartitions);
+  await kafka.ensureTopics([topics.predictions, topics.features, topics.labels, topics.dlq, topics.jobs, topics.notifications], config.kafka.topicPartitions);
   const configMonitors = await syncConfigMonitors(clickhouse, config.monitors);
   if (configMonitors.written + configMonitors.deleted > 0) log.info('monitors from the config file synchronised', { ...configMonitors, declared: config.monitors.length });
   const configRules = await syncConfigRules(clickhouse, config.rules);
@@ -57,6 +61,7 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
     // One evaluation at a time in this process: the hooks of finished runs and the catch-up.
     const evaluations = new EvaluationQueue();
     const publicUrl = config.http.publicUrl;
+    const publish = (messages: NotificationMessage[]) => kafka.send(topics.notifications, messages.map(encodeNotificationMessage));
     runner = new JobRunner({
       client: clickhouse,
       kafka,
@@ -73,7 +78,7 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
       },
       log,
       afterWindowStored: async ({ monitor, window, runId }) => {
-        await evaluations.run(() => evaluateWindow({ client: clickhouse, monitor, window, runId, now: Date.now(), publicUrl }));
+        await evaluations.run(() => evaluateWindow({ client: clickhouse, monitor, window, runId, now: Date.now(), publicUrl, publish }));
       },
       metrics: {
         runFinished: (status, durationMs) => {
@@ -95,7 +100,7 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
     // Windows whose evaluation hook failed, or whose process died between storing results
     // and evaluating them, are evaluated here (each stored run exactly once, by the ledger).
     const sweepAlerts = () => {
-      catchUpRunning ??= evaluations.run(() => catchUp({ client: clickhouse, now: Date.now(), publicUrl, log }))
+      catchUpRunning ??= evaluations.run(() => catchUp({ client: clickhouse, now: Date.now(), publicUrl, publish, log }))
         .then((evaluated) => { if (evaluated > 0) log.info('alert catch-up evaluated stored windows', { evaluated }); })
         .catch((error: unknown) => log.error('alert catch-up failed', { error: (error as Error).message }))
         .finally(() => { catchUpRunning = undefined; });
@@ -105,10 +110,39 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
     log.info('analyzer started', { group: config.analyzer.groupId, jobs_topic: topics.jobs, instance: config.analyzer.instance });
   }
 
+  // One retraining service per process: approvals (api) and firing alerts (alerting) of a
+  // run are serialised within it.
+  const retraining = retrainingServiceFrom(config, clickhouse, log);
+  let dispatcher: NotificationDispatcher | undefined;
+  if (config.roles.has('alerting')) {
+    const settings = channelSettings(config, log);
+    dispatcher = new NotificationDispatcher({
+      client: clickhouse,
+      settings: {
+        topic: topics.notifications,
+        groupId: config.alerting.groupId,
+        instance: config.analyzer.instance,
+        retryPolicy: config.alerting.retryPolicy,
+        autoDisableAfter: config.alerting.autoDisableAfter,
+      },
+      buildChannel: (definition) => buildChannel(definition, settings),
+      retraining,
+      log,
+      metrics: {
+        delivered: (channelKind, status, latencyMs) => {
+          metrics.deliveries.inc({ channel_kind: channelKind, status });
+          if (latencyMs !== null) metrics.notificationLatency.observe(latencyMs / 1000);
+        },
+      },
+    });
+    await dispatcher.start(kafka);
+    log.info('alert dispatcher started', { group: config.alerting.groupId, topic: topics.notifications });
+  }
+
   let api: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.roles.has('api')) {
-    api = await buildApi({ config, clickhouse, kafka, metrics, log });
+    api = await buildApi({ config, clickhouse, kafka, metrics, log, retraining });
     url = await api.listen({ host: config.http.host, port: config.http.port });
     if (config.auth.tokens.length === 0) {
       log.warn('no API tokens configured: the API is unauthenticated and bound to loopback only', { host: config.http.host, loopback: isLoopbackHost(config.http.host) });
@@ -125,6 +159,7 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
       clearInterval(alertCatchUp);
       await catchUpRunning;
       await runner?.stop();
+      await dispatcher?.stop();
       await ingest?.stop();
       await decodePool?.close();
       await kafka.close();

@@ -9,7 +9,7 @@ import {
 
 export { ConfigError } from './settings.js';
 
-export const ROLES = ['ingest', 'analyzer', 'api'] as const;
+export const ROLES = ['ingest', 'analyzer', 'alerting', 'api'] as const;
 export type Role = (typeof ROLES)[number];
 export const SCOPES = ['ingest', 'read', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -29,7 +29,7 @@ export interface DriftwatchConfig {
     clientId: string;
     groupId: string;
     topicPartitions: number;
-    topics: { predictions: string; features: string; labels: string; dlq: string; jobs: string };
+    topics: { predictions: string; features: string; labels: string; dlq: string; jobs: string; notifications: string };
   };
   ingest: {
     maxMessageBytes: number;
@@ -47,6 +47,15 @@ export interface DriftwatchConfig {
     sweepIntervalMs: number;
     defaultMonitors: boolean;
     instance: string;
+  };
+  alerting: {
+    groupId: string;
+    slackApiUrl: string;
+    /** Outgoing webhook and retraining URLs: host allow-list and whether private addresses are allowed. */
+    urlPolicy: { allowedHosts: string[]; allowPrivate: boolean };
+    deliveryTimeoutMs: number;
+    retryPolicy: { initialMs: number; maxMs: number; maxAttempts: number };
+    autoDisableAfter: number;
   };
   /** Monitors declared in the config file ("monitors as code"). */
   monitors: Monitor[];
@@ -92,7 +101,7 @@ export const parseTokens = (raw: unknown): ApiToken[] => {
 
 // The order here is the order of the README's configuration table.
 const SPECS = {
-  roles: { key: 'roles', env: 'DRIFTWATCH_ROLES', default: new Set<Role>(ROLES), parse: parseRoles, doc: 'roles this process runs: ingest, api' },
+  roles: { key: 'roles', env: 'DRIFTWATCH_ROLES', default: new Set<Role>(ROLES), parse: parseRoles, doc: 'roles this process runs: ingest, analyzer, alerting (deliveries), api' },
   host: { key: 'http.host', env: 'HOST', default: '127.0.0.1', parse: asString, doc: 'API bind address; non-loopback requires tokens' },
   port: { key: 'http.port', env: 'PORT', default: 8080, parse: asInteger(0, 65535), doc: 'API port' },
   bodyLimit: { key: 'http.bodyLimitBytes', env: 'DRIFTWATCH_HTTP_BODY_LIMIT_BYTES', default: 32 * MIB, parse: asInteger(1024, 1024 * MIB), doc: 'largest accepted request body' },
@@ -112,6 +121,7 @@ const SPECS = {
   topicLabels: { key: 'kafka.topics.labels', env: 'DRIFTWATCH_TOPIC_LABELS', default: 'driftwatch.labels', parse: asTopicName, doc: 'ground-truth label topic' },
   topicDlq: { key: 'kafka.topics.dlq', env: 'DRIFTWATCH_TOPIC_DLQ', default: 'driftwatch.dlq', parse: asTopicName, doc: 'dead-letter topic' },
   topicJobs: { key: 'kafka.topics.jobs', env: 'DRIFTWATCH_TOPIC_JOBS', default: 'driftwatch.analysis-jobs', parse: asTopicName, doc: 'analysis jobs topic (windows to analyse), read by the analyzer group' },
+  topicNotifications: { key: 'kafka.topics.notifications', env: 'DRIFTWATCH_TOPIC_NOTIFICATIONS', default: 'driftwatch.alert-notifications', parse: asTopicName, doc: 'alert notifications to deliver, read by the alerting group' },
   maxMessage: { key: 'ingest.maxMessageBytes', env: 'DRIFTWATCH_MAX_MESSAGE_BYTES', default: MIB, parse: asInteger(256, 64 * MIB), doc: 'larger events are rejected as oversize' },
   futureSkew: { key: 'ingest.maxFutureSkewMs', env: 'DRIFTWATCH_MAX_FUTURE_SKEW_MS', default: 86_400_000, parse: asInteger(0, 366 * 86_400_000), doc: 'events further in the future are rejected' },
   fetchBytes: { key: 'ingest.maxBytesPerPartition', env: 'DRIFTWATCH_MAX_BYTES_PER_PARTITION', default: 4 * MIB, parse: asInteger(64 * 1024, 256 * MIB), doc: 'Kafka fetch size per partition: bounds one batch' },
@@ -125,6 +135,15 @@ const SPECS = {
   analyzerSweep: { key: 'analyzer.sweepIntervalMs', env: 'DRIFTWATCH_ANALYZER_SWEEP_MS', default: 60_000, parse: asInteger(100, 3_600_000), doc: 'how often the scheduler looks for missed windows, late labels, new models' },
   defaultMonitors: { key: 'analyzer.defaultMonitors', env: 'DRIFTWATCH_DEFAULT_MONITORS', default: true, parse: asBoolean, doc: 'give every newly seen model a default monitor (hourly, trailing 7 days)' },
   instance: { key: 'analyzer.instance', env: 'DRIFTWATCH_INSTANCE', default: '', parse: asOptionalString, doc: 'name of this instance in run records (default: host name and pid)' },
+  alertingGroup: { key: 'alerting.groupId', env: 'DRIFTWATCH_ALERTING_GROUP_ID', default: 'driftwatch-alerting', parse: asString, doc: 'consumer group of the alerting role (deliveries)' },
+  slackApiUrl: { key: 'alerting.slackApiUrl', env: 'DRIFTWATCH_SLACK_API_URL', default: 'https://slack.com/api/', parse: asUrl(['http:', 'https:']), doc: 'Slack Web API base URL' },
+  allowedHosts: { key: 'alerting.allowedHosts', env: 'DRIFTWATCH_OUTGOING_ALLOWED_HOSTS', default: ['*'], parse: asStringList, doc: 'hosts webhooks and retraining requests may go to: names, *.domain, or * for any' },
+  allowPrivate: { key: 'alerting.allowPrivateAddresses', env: 'DRIFTWATCH_OUTGOING_ALLOW_PRIVATE', default: false, parse: asBoolean, doc: 'allow webhooks to private and loopback addresses (refused by default)' },
+  deliveryTimeout: { key: 'alerting.deliveryTimeoutMs', env: 'DRIFTWATCH_DELIVERY_TIMEOUT_MS', default: 10_000, parse: asInteger(100, 600_000), doc: 'one delivery attempt, connect to answer' },
+  deliveryAttempts: { key: 'alerting.maxAttempts', env: 'DRIFTWATCH_DELIVERY_MAX_ATTEMPTS', default: 5, parse: asInteger(1, 100), doc: 'attempts per delivery where a retry is safe' },
+  deliveryRetry: { key: 'alerting.retryInitialMs', env: 'DRIFTWATCH_DELIVERY_RETRY_INITIAL_MS', default: 1000, parse: asInteger(1, 600_000), doc: 'first delay between delivery attempts (doubling)' },
+  deliveryRetryMax: { key: 'alerting.retryMaxMs', env: 'DRIFTWATCH_DELIVERY_RETRY_MAX_MS', default: 60_000, parse: asInteger(1, 3_600_000), doc: 'largest delay between delivery attempts' },
+  disableAfter: { key: 'alerting.autoDisableAfter', env: 'DRIFTWATCH_CHANNEL_DISABLE_AFTER', default: 5, parse: asInteger(1, 1000), doc: 'consecutive failed deliveries that disable a channel until re-enabled' },
   logLevel: { key: 'logLevel', env: 'DRIFTWATCH_LOG_LEVEL', default: 'info' as DriftwatchConfig['logLevel'], parse: asEnum(['debug', 'info', 'warn', 'error'] as const), doc: 'log level' },
   demo: { key: 'demo', env: 'DRIFTWATCH_DEMO', default: false, parse: asBoolean, doc: 'also send synthetic demo traffic (driftwatch generate) from this process' },
 } satisfies Record<string, SettingSpec<unknown>>;
@@ -213,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath = en
   if (v.tokens.length === 0 && !isLoopbackHost(v.host)) {
     throw new ConfigError(`HOST=${v.host} is not a loopback address and DRIFTWATCH_API_TOKENS is empty: refusing to serve an unauthenticated API beyond this machine. Set tokens or bind to 127.0.0.1.`);
   }
+  if (v.deliveryRetryMax < v.deliveryRetry) throw new ConfigError('DRIFTWATCH_DELIVERY_RETRY_MAX_MS must not be smaller than DRIFTWATCH_DELIVERY_RETRY_INITIAL_MS');
   if (v.retryMax < v.retryInitial) throw new ConfigError('DRIFTWATCH_RETRY_MAX_MS must not be smaller than DRIFTWATCH_RETRY_INITIAL_MS');
   return {
     roles: v.roles,
@@ -224,7 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath = en
       clientId: v.clientId,
       groupId: v.groupId,
       topicPartitions: v.partitions,
-      topics: { predictions: v.topicPredictions, features: v.topicFeatures, labels: v.topicLabels, dlq: v.topicDlq, jobs: v.topicJobs },
+      topics: { predictions: v.topicPredictions, features: v.topicFeatures, labels: v.topicLabels, dlq: v.topicDlq, jobs: v.topicJobs, notifications: v.topicNotifications },
     },
     ingest: {
       maxMessageBytes: v.maxMessage,
@@ -242,6 +262,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, configPath = en
       sweepIntervalMs: v.analyzerSweep,
       defaultMonitors: v.defaultMonitors,
       instance: v.instance || `${hostname()}:${process.pid}`,
+    },
+    alerting: {
+      groupId: v.alertingGroup,
+      slackApiUrl: v.slackApiUrl,
+      urlPolicy: { allowedHosts: v.allowedHosts, allowPrivate: v.allowPrivate },
+      deliveryTimeoutMs: v.deliveryTimeout,
+      retryPolicy: { initialMs: v.deliveryRetry, maxMs: v.deliveryRetryMax, maxAttempts: v.deliveryAttempts },
+      autoDisableAfter: v.disableAfter,
     },
     monitors: parseConfigMonitors(file.monitors, configPath),
     rules: parseConfigRules(file.rules, configPath),

@@ -68,6 +68,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly deliveries = new Counter({
+    name: 'driftwatch_alert_deliveries_total',
+    help: 'Alert notifications handled per channel kind, by outcome (delivered, failed after its attempts, skipped: channel disabled)',
+    labelNames: ['channel_kind', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly notificationLatency = new Histogram({
+    name: 'driftwatch_alert_notification_latency_seconds',
+    help: 'From the end of the analysed window to the channel accepting the notification',
+    buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'driftwatch_' });
   }

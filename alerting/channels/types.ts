@@ -9,7 +9,8 @@
  */
 import type { AlertNotification } from '../notification.js';
 
-export type ChannelKind = 'slack' | 'email' | 'webhook';
+/** 'retraining': a retraining trigger driven through the same delivery loop (retraining-sender.ts). */
+export type ChannelKind = 'slack' | 'email' | 'webhook' | 'retraining';
 
 export interface DeliveryAttempt {
   /** 1 for the first try of a delivery, 2 for the first retry, and so on. */

@@ -25,6 +25,7 @@ import {
   groupNotifications, inhibitedColumns, muteBy, timingOf, transitionGroup,
   type AlertState, type InhibitionSource, type InstanceTransition,
 } from '../state/index.js';
+import type { NotificationMessage } from '../delivery/notification-message.js';
 import { insertEvents, type AlertEvent } from '../store/event-store.js';
 import { recordEvaluation, unevaluatedRuns, wasEvaluated } from '../store/evaluation-ledger.js';
 import { listRules } from '../store/rule-store.js';
@@ -41,6 +42,13 @@ export interface EvaluateWindowInput {
   now: number;
   /** Base of the UI links in notifications (config http.publicUrl). */
   publicUrl?: string;
+  /**
+   * Hands the unmuted notifications to the dispatchers (the notifications topic). Called
+   * after the events are stored and before the states: a failure leaves the old states,
+   * so the retry computes and publishes the same notifications again (the dispatchers
+   * deduplicate by idempotency key).
+   */
+  publish?: (messages: NotificationMessage[]) => Promise<void>;
 }
 
 export interface WindowEvaluation {
@@ -132,10 +140,14 @@ export async function evaluateWindow(input: EvaluateWindowInput): Promise<Window
   const link = uiLink(input.publicUrl ?? DEFAULT_PUBLIC_URL, monitor.modelId, window.start);
 
   const events: AlertEvent[] = [];
+  const messages: NotificationMessage[] = [];
   const writes: StateWrite[] = [];
   for (const { rule, evaluation, transitions } of evaluated) {
     const grouped = groupNotifications({ rule, evaluation, transitions, now, link, mute });
-    for (const notification of grouped.notifications) events.push({ idempotencyKey: notification.idempotencyKey, notification, muted: false, muteReason: '' });
+    for (const notification of grouped.notifications) {
+      events.push({ idempotencyKey: notification.idempotencyKey, notification, muted: false, muteReason: '' });
+      messages.push({ notification, retrain: notification.kind === 'firing' ? rule.retrain : null });
+    }
     if (grouped.muted.length > 0) {
       // The muted items as their own messages, kept in history only.
       const mutedKeys = new Set(grouped.muted.map((item) => item.key));
@@ -156,6 +168,7 @@ export async function evaluateWindow(input: EvaluateWindowInput): Promise<Window
   }
 
   await insertEvents(client, events);
+  if (messages.length > 0) await input.publish?.(messages);
   await writeStates(client, writes, now);
   await recordEvaluation(client, { ...ledgerKey, modelId: monitor.modelId, events: events.length }, now);
   return { skipped: false, events, states: writes.length };
@@ -172,6 +185,7 @@ export interface CatchUpInput {
   /** Most runs per call (default 500); the next call continues. */
   limit?: number;
   log?: Logger;
+  publish?: EvaluateWindowInput['publish'];
 }
 
 export const DEFAULT_CATCH_UP_LOOKBACK_MS = 7 * 24 * 3_600_000;
@@ -193,6 +207,7 @@ export async function catchUp(input: CatchUpInput): Promise<number> {
       const result = await evaluateWindow({
         client: input.client, monitor: { id: run.monitorId, modelId: run.modelId }, window: run.window, runId: run.runId, now: input.now,
         ...(input.publicUrl === undefined ? {} : { publicUrl: input.publicUrl }),
+        ...(input.publish === undefined ? {} : { publish: input.publish }),
       });
       if (!result.skipped) evaluated++;
     } catch (error) {

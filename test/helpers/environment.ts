@@ -21,6 +21,8 @@ export function testEnv(name: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pro
     DRIFTWATCH_TOPIC_JOBS: `test.${suffix}.jobs`,
     DRIFTWATCH_KAFKA_GROUP_ID: `test-${suffix}`,
     DRIFTWATCH_ANALYZER_GROUP_ID: `test-${suffix}-analyzer`,
+    DRIFTWATCH_TOPIC_NOTIFICATIONS: `test.${suffix}.notifications`,
+    DRIFTWATCH_ALERTING_GROUP_ID: `test-${suffix}-alerting`,
     DRIFTWATCH_RETRY_INITIAL_MS: '100',
     DRIFTWATCH_RETRY_MAX_MS: '1000',
     DRIFTWATCH_LOG_LEVEL: 'warn',
