@@ -160,9 +160,38 @@ export function cooldownMs(definition: RetrainingTargetDefinition): number {
   return parseDuration(definition.cooldown) ?? 0;
 }
 
+/** The fields each pipeline preset takes; anything else (a misspelt secret) is refused rather than stored unredacted. */
+const TARGET_FIELDS: Record<RetrainingTarget['kind'], readonly string[]> = {
+  github: ['kind', 'repository', 'event_type', 'token', 'api_url'],
+  airflow: ['kind', 'base_url', 'dag_id', 'auth'],
+  kubeflow: ['kind', 'base_url', 'pipeline_id', 'pipeline_version_id', 'experiment_id', 'token', 'parameters_template'],
+  webhook: ['kind', 'url', 'body_template', 'token', 'secret'],
+};
+const TARGET_STRING_FIELDS = ['repository', 'event_type', 'token', 'api_url', 'base_url', 'dag_id', 'pipeline_id', 'pipeline_version_id', 'experiment_id', 'url', 'secret'];
+
+function checkTargetFields(target: Record<string, unknown>, where: string): void {
+  const kind = target.kind as RetrainingTarget['kind'];
+  for (const [key, value] of Object.entries(target)) {
+    if (!TARGET_FIELDS[kind].includes(key)) {
+      throw new DeliveryDefinitionError(joinField(where, ['target', key]), `is not a field of the ${kind} preset (known: ${TARGET_FIELDS[kind].join(', ')})`);
+    }
+    if (TARGET_STRING_FIELDS.includes(key) && typeof value !== 'string') {
+      throw new DeliveryDefinitionError(joinField(where, ['target', key]), 'must be a string');
+    }
+  }
+  const auth = target.auth;
+  if (auth !== undefined && auth !== null && typeof auth === 'object' && !Array.isArray(auth)) {
+    for (const [key, value] of Object.entries(auth)) {
+      if (!['token', 'username', 'password'].includes(key)) throw new DeliveryDefinitionError(joinField(where, ['target', 'auth', key]), 'is not a field of auth (known: token, or username and password)');
+      if (typeof value !== 'string') throw new DeliveryDefinitionError(joinField(where, ['target', 'auth', key]), 'must be a string');
+    }
+  }
+}
+
 export function parseRetrainingTarget(value: unknown, where = ''): RetrainingTargetDefinition {
   checkShape(validateTargetShape, value, where);
   const json = value as Static<typeof RetrainingTargetSchema>;
+  checkTargetFields(json.target as Record<string, unknown>, where);
   try {
     validateRetrainingTarget(json.target as RetrainingTarget);
   } catch (error) {
@@ -216,6 +245,9 @@ export function redactSecrets<T>(kind: string, definition: T): { definition: Rec
 export function keepStoredSecrets(kind: string, incoming: unknown, stored: unknown): unknown {
   if (incoming === null || typeof incoming !== 'object' || Array.isArray(incoming)) return incoming;
   const merged = JSON.parse(JSON.stringify(incoming)) as Record<string, unknown>;
+  // A secret is kept only for the destination it was given for: pointing a channel or a
+  // target elsewhere must not carry the old token to the new address.
+  const keep = sameDestination(merged, stored);
   for (const path of secretPaths(kind)) {
     const parent = readPath(merged, path.slice(0, -1));
     const last = path[path.length - 1]!;
@@ -226,7 +258,18 @@ export function keepStoredSecrets(kind: string, incoming: unknown, stored: unkno
       continue;
     }
     const previous = readPath(stored, path);
-    if (!(last in target) && previous !== undefined) target[last] = previous;
+    if (!keep || last in target || previous === undefined) continue;
+    // Airflow auth is a token or a username and password, never a mix of the two.
+    if (path.join('.') === 'target.auth.password' && 'token' in target) continue;
+    if (path.join('.') === 'target.auth.token' && 'username' in target) continue;
+    target[last] = previous;
   }
   return merged;
+}
+
+/** The fields that say where a secret is sent. */
+const DESTINATION_FIELDS = ['kind', 'url', 'host', 'target.kind', 'target.url', 'target.base_url', 'target.api_url'].map((field) => field.split('.'));
+
+function sameDestination(incoming: unknown, stored: unknown): boolean {
+  return DESTINATION_FIELDS.every((path) => JSON.stringify(readPath(incoming, path)) === JSON.stringify(readPath(stored, path)));
 }

@@ -328,6 +328,9 @@ export function validateRetrainingTarget(target: RetrainingTarget): void {
         throw new RetrainingConfigError('dag_id', 'may contain only letters, digits, "_", "." and "-"');
       }
       if (target.auth !== undefined) {
+        if (target.auth === null || typeof target.auth !== 'object' || Array.isArray(target.auth)) {
+          throw new RetrainingConfigError('auth', 'must be an object: {"token": ...} or {"username": ..., "password": ...}');
+        }
         if ('token' in target.auth) checkToken(target.auth.token, 'auth.token');
         else {
           if (requireString(target.auth.username, 'auth.username').includes(':')) {
