@@ -5,6 +5,7 @@
  */
 import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { sql } from '../../storage/sql.js';
+import { nextVersionMs } from '../../storage/versioned-table.js';
 
 export interface ChannelHealth {
   channelId: string;
@@ -42,8 +43,7 @@ export async function listChannelHealth(client: ClickHouseClient): Promise<Map<s
 }
 
 export async function writeChannelHealth(client: ClickHouseClient, health: Omit<ChannelHealth, 'updatedMs'>, nowMs: number): Promise<ChannelHealth> {
-  const [newest] = await queryRows<{ v: string }>(client, sql`SELECT max(updated_ms) AS v FROM channel_health WHERE channel_id = ${health.channelId}`);
-  const updatedMs = Math.max(nowMs, Number(newest?.v ?? 0) + 1);
+  const updatedMs = await nextVersionMs(client, 'channel_health', 'channel_id', health.channelId, nowMs);
   await client.insert({
     table: 'channel_health',
     format: 'JSONEachRow',

@@ -8,6 +8,7 @@ import type { AlertNotification } from '../notification.js';
 import type { RetrainingStatus } from '../delivery/retraining-policy.js';
 import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { sql } from '../../storage/sql.js';
+import { nextVersionMs } from '../../storage/versioned-table.js';
 
 export interface RetrainingRunRecord {
   notification: AlertNotification;
@@ -54,8 +55,7 @@ export async function getRetrainingRun(client: ClickHouseClient, runId: string):
 
 /** Writes a new version; `updatedMs` grows past the stored one even within a millisecond. */
 export async function writeRetrainingRun(client: ClickHouseClient, run: Omit<RetrainingRun, 'updatedMs'>, nowMs: number): Promise<RetrainingRun> {
-  const [newest] = await queryRows<{ v: string }>(client, sql`SELECT max(updated_ms) AS v FROM retraining_runs WHERE run_id = ${run.runId}`);
-  const updatedMs = Math.max(nowMs, Number(newest?.v ?? 0) + 1);
+  const updatedMs = await nextVersionMs(client, 'retraining_runs', 'run_id', run.runId, nowMs);
   await client.insert({
     table: 'retraining_runs',
     format: 'JSONEachRow',

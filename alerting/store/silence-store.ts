@@ -3,30 +3,21 @@
  * wins. Expiring a silence writes a version that ends now, so history keeps it.
  */
 import { isSilenceActive, type Silence } from '../state/index.js';
-import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
-import { sql } from '../../storage/sql.js';
+import type { ClickHouseClient } from '../../storage/clickhouse.js';
+import { latestVersion, latestVersions, writeVersion, type LatestVersion, type VersionedTable } from '../../storage/versioned-table.js';
 
 export interface StoredSilence {
   silence: Silence;
   updatedMs: number;
 }
 
-interface SilenceRow {
-  silence_id: string;
-  latest_definition: string;
-  is_deleted: number | string;
-  latest_ms: string;
-}
+const SILENCES: VersionedTable = { table: 'silences', id: 'silence_id', hasSource: false };
 
-const LATEST = `SELECT silence_id, argMax(definition, updated_ms) AS latest_definition, argMax(deleted, updated_ms) AS is_deleted,
-  max(updated_ms) AS latest_ms FROM silences`;
-
-function fromRow(row: SilenceRow): StoredSilence | null {
-  if (Number(row.is_deleted) === 1) return null;
+function fromVersion(version: LatestVersion): StoredSilence | null {
   try {
-    const silence = JSON.parse(row.latest_definition) as Silence;
+    const silence = JSON.parse(version.definition) as Silence;
     if (typeof silence.id !== 'string' || !Array.isArray(silence.matchers) || typeof silence.endsAt !== 'number') return null;
-    return { silence, updatedMs: Number(row.latest_ms) };
+    return { silence, updatedMs: version.updatedMs };
   } catch {
     return null;
   }
@@ -35,25 +26,17 @@ function fromRow(row: SilenceRow): StoredSilence | null {
 /** Every silence; with `activeAt`, only those active then. */
 export async function listSilences(client: ClickHouseClient, activeAt?: number): Promise<StoredSilence[]> {
   // ends_ms of the newest version decides; filtering before grouping would resurrect an expired silence's older version.
-  const rows = await queryRows<SilenceRow>(client, `${LATEST} GROUP BY silence_id ORDER BY silence_id`);
-  const silences = rows.map(fromRow).filter((stored): stored is StoredSilence => stored !== null);
+  const silences = (await latestVersions(client, SILENCES)).map(fromVersion).filter((stored): stored is StoredSilence => stored !== null);
   return activeAt === undefined ? silences : silences.filter((stored) => isSilenceActive(stored.silence, activeAt));
 }
 
 export async function getSilence(client: ClickHouseClient, silenceId: string): Promise<StoredSilence | null> {
-  const rows = await queryRows<SilenceRow>(client, `${LATEST}${sql` WHERE silence_id = ${silenceId}`} GROUP BY silence_id`);
-  return rows[0] ? fromRow(rows[0]) : null;
+  const version = await latestVersion(client, SILENCES, silenceId);
+  return version === null ? null : fromVersion(version);
 }
 
 export async function saveSilence(client: ClickHouseClient, silence: Silence, nowMs = Date.now()): Promise<StoredSilence> {
-  const [latest] = await queryRows<{ v: string }>(client, sql`SELECT max(updated_ms) AS v FROM silences WHERE silence_id = ${silence.id}`);
-  const updatedMs = Math.max(nowMs, Number(latest?.v ?? 0) + 1);
-  await client.insert({
-    table: 'silences',
-    format: 'JSONEachRow',
-    columns: ['silence_id', 'definition', 'ends_ms', 'deleted', 'updated_ms'],
-    values: [{ silence_id: silence.id, definition: JSON.stringify(silence), ends_ms: silence.endsAt, deleted: 0, updated_ms: updatedMs }],
-  });
+  const updatedMs = await writeVersion(client, SILENCES, silence.id, { definition: JSON.stringify(silence), deleted: false, columns: { ends_ms: silence.endsAt } }, nowMs);
   return { silence, updatedMs };
 }
 

@@ -4,8 +4,10 @@
  * config file (written at start-up), and the default monitor of each newly seen model.
  */
 import { monitorToJson, parseMonitor, type Monitor } from '../monitors/index.js';
+import { syncDeclared } from '../../storage/declared-definitions.js';
 import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { sql } from '../../storage/sql.js';
+import { latestVersion, latestVersions, writeVersion, type LatestVersion, type VersionedTable } from '../../storage/versioned-table.js';
 
 export type MonitorSource = 'api' | 'config' | 'default';
 
@@ -15,59 +17,37 @@ export interface StoredMonitor {
   updatedMs: number;
 }
 
-interface MonitorRow {
-  monitor_id: string;
-  latest_source: MonitorSource;
-  latest_definition: string;
-  is_deleted: number | string;
-  latest_ms: string;
-}
+const MONITORS: VersionedTable = { table: 'monitors', id: 'monitor_id', hasSource: true };
 
-const LATEST = `SELECT monitor_id, argMax(source, updated_ms) AS latest_source, argMax(definition, updated_ms) AS latest_definition,
-  argMax(deleted, updated_ms) AS is_deleted, max(updated_ms) AS latest_ms FROM monitors`;
-
-function fromRow(row: MonitorRow): StoredMonitor | null {
-  if (Number(row.is_deleted) === 1) return null;
+function fromVersion(version: LatestVersion): StoredMonitor | null {
   // Stored definitions were validated when written; a definition an older release wrote
   // that no longer parses is skipped rather than stopping every other monitor.
   try {
-    return { monitor: parseMonitor(JSON.parse(row.latest_definition)), source: row.latest_source, updatedMs: Number(row.latest_ms) };
+    return { monitor: parseMonitor(JSON.parse(version.definition)), source: version.source as MonitorSource, updatedMs: version.updatedMs };
   } catch {
     return null;
   }
 }
 
 export async function listMonitors(client: ClickHouseClient, modelId?: string): Promise<StoredMonitor[]> {
-  const where = modelId === undefined ? '' : sql` WHERE model_id = ${modelId}`;
-  const rows = await queryRows<MonitorRow>(client, `${LATEST}${where} GROUP BY monitor_id ORDER BY monitor_id`);
-  return rows.map(fromRow).filter((stored): stored is StoredMonitor => stored !== null);
+  const versions = await latestVersions(client, MONITORS, modelId === undefined ? '1' : sql`model_id = ${modelId}`);
+  return versions.map(fromVersion).filter((stored): stored is StoredMonitor => stored !== null);
 }
 
 export async function getMonitor(client: ClickHouseClient, monitorId: string): Promise<StoredMonitor | null> {
-  const rows = await queryRows<MonitorRow>(client, `${LATEST}${sql` WHERE monitor_id = ${monitorId}`} GROUP BY monitor_id`);
-  return rows[0] ? fromRow(rows[0]) : null;
-}
-
-async function writeRow(client: ClickHouseClient, monitorId: string, modelId: string, source: MonitorSource, definition: string, deleted: boolean, nowMs: number): Promise<number> {
-  // Versions must grow even if two writes share a millisecond or the clock steps back.
-  const [latest] = await queryRows<{ v: string }>(client, sql`SELECT max(updated_ms) AS v FROM monitors WHERE monitor_id = ${monitorId}`);
-  const updatedMs = Math.max(nowMs, Number(latest?.v ?? 0) + 1);
-  await client.insert({
-    table: 'monitors',
-    format: 'JSONEachRow',
-    columns: ['monitor_id', 'model_id', 'source', 'definition', 'deleted', 'updated_ms'],
-    values: [{ monitor_id: monitorId, model_id: modelId, source, definition, deleted: deleted ? 1 : 0, updated_ms: updatedMs }],
-  });
-  return updatedMs;
+  const version = await latestVersion(client, MONITORS, monitorId);
+  return version === null ? null : fromVersion(version);
 }
 
 export async function saveMonitor(client: ClickHouseClient, monitor: Monitor, source: MonitorSource, nowMs = Date.now()): Promise<StoredMonitor> {
-  const updatedMs = await writeRow(client, monitor.id, monitor.modelId, source, JSON.stringify(monitorToJson(monitor)), false, nowMs);
+  const updatedMs = await writeVersion(client, MONITORS, monitor.id, {
+    source, definition: JSON.stringify(monitorToJson(monitor)), deleted: false, columns: { model_id: monitor.modelId },
+  }, nowMs);
   return { monitor, source, updatedMs };
 }
 
 export async function deleteMonitor(client: ClickHouseClient, monitor: Monitor, nowMs = Date.now()): Promise<void> {
-  await writeRow(client, monitor.id, monitor.modelId, 'api', '{}', true, nowMs);
+  await writeVersion(client, MONITORS, monitor.id, { source: 'api', definition: '{}', deleted: true, columns: { model_id: monitor.modelId } }, nowMs);
 }
 
 /**
@@ -75,22 +55,14 @@ export async function deleteMonitor(client: ClickHouseClient, monitor: Monitor, 
  * missing), and deletes monitors that came from the config file but are no longer in it.
  */
 export async function syncConfigMonitors(client: ClickHouseClient, monitors: readonly Monitor[], nowMs = Date.now()): Promise<{ written: number; deleted: number }> {
-  let written = 0;
-  let deleted = 0;
-  const declared = new Set(monitors.map((monitor) => monitor.id));
-  for (const stored of await listMonitors(client)) {
-    if (stored.source === 'config' && !declared.has(stored.monitor.id)) {
-      await deleteMonitor(client, stored.monitor, nowMs);
-      deleted++;
-    }
-  }
-  for (const monitor of monitors) {
-    const stored = await getMonitor(client, monitor.id);
-    if (stored !== null && stored.source === 'config' && JSON.stringify(monitorToJson(stored.monitor)) === JSON.stringify(monitorToJson(monitor))) continue;
-    await saveMonitor(client, monitor, 'config', nowMs);
-    written++;
-  }
-  return { written, deleted };
+  return syncDeclared({
+    declared: monitors,
+    stored: (await listMonitors(client)).map((entry) => ({ item: entry.monitor, source: entry.source })),
+    id: (monitor) => monitor.id,
+    toJson: monitorToJson,
+    save: (monitor) => saveMonitor(client, monitor, 'config', nowMs),
+    remove: (monitor) => deleteMonitor(client, monitor, nowMs),
+  });
 }
 
 /** Models with predictions that have no monitor at all (not even a deleted one). */

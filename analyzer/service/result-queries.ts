@@ -4,7 +4,7 @@
  * each (monitor, window, segment) counts, so a re-run replaces what an older run wrote.
  */
 import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
-import { fragment, sql, SqlFragment } from '../../storage/sql.js';
+import { fragment, identifier, sql, SqlFragment } from '../../storage/sql.js';
 
 export interface ResultFilter {
   modelId: string;
@@ -104,6 +104,37 @@ export async function windowSummaries(client: ClickHouseClient, filter: ResultFi
   })).sort((a, b) => (a.monitor_id < b.monitor_id ? -1 : a.monitor_id > b.monitor_id ? 1 : a.window_start < b.window_start ? -1 : a.window_start > b.window_start ? 1 : 0));
 }
 
+/**
+ * The newest `filter.limit` windows of every (monitor, segment, series key) of a per-window
+ * result table, oldest first, grouped into series: one query and one grouping for drift
+ * (keyed by column) and performance (keyed by metric).
+ */
+async function seriesRows<S extends { points: P[] }, P>(
+  client: ClickHouseClient, filter: ResultFilter, table: 'drift_results' | 'performance_results', keyColumn: 'column_name' | 'metric',
+  start: (row: Record<string, unknown>) => S, point: (row: Record<string, unknown>) => P,
+): Promise<S[]> {
+  const key = identifier(keyColumn);
+  const only = filter.column === undefined ? fragment`1` : fragment`${key} = ${filter.column}`;
+  const rows = await queryRows<Record<string, unknown>>(
+    client,
+    sql`SELECT *, toUInt32(window_start) AS ws, toUInt32(window_end) AS we FROM ${identifier(table)} FINAL
+        WHERE ${conditions(filter)} AND ${only} AND ${latestRuns(filter)}
+        ORDER BY monitor_id, segment_name, segment_value, ${key}, window_start DESC
+        LIMIT ${filter.limit} BY monitor_id, segment_name, segment_value, ${key}`,
+  );
+  const series = new Map<string, S>();
+  for (const row of rows.reverse()) {
+    const id = JSON.stringify([row.monitor_id, row.segment_name, row.segment_value, row[keyColumn]]);
+    let entry = series.get(id);
+    if (entry === undefined) {
+      entry = start(row);
+      series.set(id, entry);
+    }
+    entry.points.push(point(row));
+  }
+  return [...series.values()];
+}
+
 const DRIFT_METRICS = [
   'psi', 'jensen_shannon', 'ks_statistic', 'ks_p_value', 'chi_square_statistic', 'chi_square_p_value', 'wasserstein', 'wasserstein_normed',
   'p_value', 'adjusted_p_value', 'missing_share', 'reference_missing_share', 'out_of_range_share', 'unseen_share',
@@ -132,23 +163,10 @@ export interface DriftSeries {
 }
 
 export async function driftSeries(client: ClickHouseClient, filter: ResultFilter, withHistograms: boolean): Promise<DriftSeries[]> {
-  const column = filter.column === undefined ? fragment`1` : fragment`column_name = ${filter.column}`;
-  const rows = await queryRows<Record<string, unknown>>(
-    client,
-    sql`SELECT *, toUInt32(window_start) AS ws, toUInt32(window_end) AS we FROM drift_results FINAL
-        WHERE ${conditions(filter)} AND ${column} AND ${latestRuns(filter)}
-        ORDER BY monitor_id, segment_name, segment_value, column_name, window_start DESC
-        LIMIT ${filter.limit} BY monitor_id, segment_name, segment_value, column_name`,
-  );
-  const series = new Map<string, DriftSeries>();
-  for (const row of rows.reverse()) {
-    const key = JSON.stringify([row.monitor_id, row.segment_name, row.segment_value, row.column_name]);
-    let entry = series.get(key);
-    if (!entry) {
-      entry = { monitor_id: String(row.monitor_id), segment: segmentOf(row), column: String(row.column_name), role: String(row.column_role), kind: String(row.column_kind), points: [] };
-      series.set(key, entry);
-    }
-    const point: DriftPoint = {
+  const series = await seriesRows<DriftSeries, DriftPoint>(
+    client, filter, 'drift_results', 'column_name',
+    (row) => ({ monitor_id: String(row.monitor_id), segment: segmentOf(row), column: String(row.column_name), role: String(row.column_role), kind: String(row.column_kind), points: [] }),
+    (row) => ({
       window_start: iso(row.ws as number),
       window_end: iso(row.we as number),
       drifted: Number(row.drifted) === 1,
@@ -158,18 +176,17 @@ export async function driftSeries(client: ClickHouseClient, filter: ResultFilter
       metrics: Object.fromEntries(DRIFT_METRICS.map((name) => [name, num(row[name])])) as DriftPoint['metrics'],
       ks_method: row.ks_method === '' ? null : String(row.ks_method),
       notes: row.notes as string[],
-    };
-    if (withHistograms) {
-      point.histogram = {
-        bin_edges: (row.bin_edges as unknown[]).map(Number),
-        categories: row.categories as string[],
-        reference_counts: (row.reference_counts as unknown[]).map(Number),
-        current_counts: (row.current_counts as unknown[]).map(Number),
-      };
-    }
-    entry.points.push(point);
-  }
-  return [...series.values()].sort((a, b) => (a.monitor_id + a.column < b.monitor_id + b.column ? -1 : 1));
+      ...(withHistograms ? {
+        histogram: {
+          bin_edges: (row.bin_edges as unknown[]).map(Number),
+          categories: row.categories as string[],
+          reference_counts: (row.reference_counts as unknown[]).map(Number),
+          current_counts: (row.current_counts as unknown[]).map(Number),
+        },
+      } : {}),
+    }),
+  );
+  return series.sort((a, b) => (a.monitor_id + a.column < b.monitor_id + b.column ? -1 : 1));
 }
 
 export interface PerformancePoint {
@@ -196,23 +213,10 @@ export interface PerformanceSeries {
 }
 
 export async function performanceSeries(client: ClickHouseClient, filter: ResultFilter): Promise<PerformanceSeries[]> {
-  const metric = filter.column === undefined ? fragment`1` : fragment`metric = ${filter.column}`;
-  const rows = await queryRows<Record<string, unknown>>(
-    client,
-    sql`SELECT *, toUInt32(window_start) AS ws, toUInt32(window_end) AS we FROM performance_results FINAL
-        WHERE ${conditions(filter)} AND ${metric} AND ${latestRuns(filter)}
-        ORDER BY monitor_id, segment_name, segment_value, metric, window_start DESC
-        LIMIT ${filter.limit} BY monitor_id, segment_name, segment_value, metric`,
-  );
-  const series = new Map<string, PerformanceSeries>();
-  for (const row of rows.reverse()) {
-    const key = JSON.stringify([row.monitor_id, row.segment_name, row.segment_value, row.metric]);
-    let entry = series.get(key);
-    if (!entry) {
-      entry = { monitor_id: String(row.monitor_id), segment: segmentOf(row), task: String(row.task), metric: String(row.metric), points: [] };
-      series.set(key, entry);
-    }
-    entry.points.push({
+  return seriesRows<PerformanceSeries, PerformancePoint>(
+    client, filter, 'performance_results', 'metric',
+    (row) => ({ monitor_id: String(row.monitor_id), segment: segmentOf(row), task: String(row.task), metric: String(row.metric), points: [] }),
+    (row) => ({
       window_start: iso(row.ws as number),
       window_end: iso(row.we as number),
       status: String(row.status),
@@ -225,7 +229,6 @@ export async function performanceSeries(client: ClickHouseClient, filter: Result
       label_coverage: num(row.label_coverage),
       reference_labeled_count: Number(row.reference_labeled_count),
       note: String(row.note),
-    });
-  }
-  return [...series.values()];
+    }),
+  );
 }

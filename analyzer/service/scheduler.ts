@@ -91,8 +91,13 @@ export class AnalysisScheduler {
     let backlog = 0;
     for (const monitor of monitors) {
       if (this.stopped) return;
-      backlog += await this.enqueueDue(monitor);
-      await this.enqueueLateLabels(monitor);
+      // One read of the succeeded runs serves both: the grace period and catch_up overlap.
+      const now = this.now();
+      // A window's start lies up to one window before the range it overlaps.
+      const from = now - Math.max(monitor.catchUpMs, monitor.performance.gracePeriodMs) - windowSizeMs(monitor.window);
+      const done = await succeededWindows(this.deps.client, monitor.id, from, now);
+      backlog += await this.enqueueDue(monitor, done);
+      await this.enqueueLateLabels(monitor, done);
     }
     this.deps.onBacklog?.(backlog);
   }
@@ -118,24 +123,24 @@ export class AnalysisScheduler {
   }
 
   /** Enqueues the complete windows within catch_up that have no succeeded run; returns how many are behind. */
-  async enqueueDue(monitor: Monitor): Promise<number> {
+  async enqueueDue(monitor: Monitor, succeeded?: ReadonlyMap<number, number>): Promise<number> {
     const now = this.now();
     const windows = completeWindows(monitor, now - monitor.catchUpMs, now, now);
     if (windows.length === 0) return 0;
-    const done = await succeededWindows(this.deps.client, monitor.id, windows[0]!.start, windows[windows.length - 1]!.end);
+    const done = succeeded ?? await succeededWindows(this.deps.client, monitor.id, windows[0]!.start, windows[windows.length - 1]!.end);
     const behind = windows.filter((window) => !done.has(window.start));
     await this.enqueue(monitor, behind, 'schedule', now);
     return behind.length;
   }
 
   /** Windows within the grace period whose labels arrived after their last successful run. */
-  async enqueueLateLabels(monitor: Monitor): Promise<void> {
+  async enqueueLateLabels(monitor: Monitor, succeeded?: ReadonlyMap<number, number>): Promise<void> {
     const now = this.now();
     const windows = completeWindows(monitor, now - monitor.performance.gracePeriodMs, now, now);
     if (windows.length === 0) return;
     const from = windows[0]!.start;
     const to = windows[windows.length - 1]!.end;
-    const done = await succeededWindows(this.deps.client, monitor.id, from, to);
+    const done = new Map([...(succeeded ?? await succeededWindows(this.deps.client, monitor.id, from, to))].filter(([start]) => start >= from && start < to));
     if (done.size === 0) return;
     const oldestSuccess = Math.min(...done.values());
     const size = windowSizeMs(monitor.window) / 1000;

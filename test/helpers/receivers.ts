@@ -2,8 +2,8 @@
 // for Slack's Web API, and HTTP receivers for webhooks and retraining pipelines whose
 // answers a test can script (fail n times, then succeed).
 import http from 'node:http';
-import type net from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { closeHttp, listen, readBody } from './loopback.js';
 
 export interface ReceivedMail {
   from: string;
@@ -28,31 +28,6 @@ export interface HttpRequestRecord {
   body: string;
   status: number;
   at: number;
-}
-
-async function listen(server: net.Server): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as net.AddressInfo).port;
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-async function closeHttp(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 /** The Subject header of a raw message (unfolded; ASCII subjects as sent). */
@@ -94,7 +69,7 @@ export async function startSmtpReceiver(): Promise<{ port: number; mails: Receiv
 export async function startSlackReceiver(): Promise<{ url: string; posts: SlackPost[]; close(): Promise<void> }> {
   const posts: SlackPost[] = [];
   const server = http.createServer(async (req, res) => {
-    const form = new URLSearchParams(await readBody(req));
+    const form = new URLSearchParams((await readBody(req)).toString('utf8'));
     const blocks = form.get('blocks');
     posts.push({
       path: req.url ?? '', authorization: req.headers.authorization, channel: form.get('channel'), text: form.get('text'),
@@ -122,7 +97,7 @@ export async function startHttpReceiver(path = '/hook'): Promise<HttpReceiver> {
   const requests: HttpRequestRecord[] = [];
   let failures: { count: number; status: number } = { count: 0, status: 503 };
   const server = http.createServer(async (req, res) => {
-    const body = await readBody(req);
+    const body = (await readBody(req)).toString('utf8');
     let status = 200;
     if (failures.count > 0) {
       failures = { ...failures, count: failures.count - 1 };

@@ -23,34 +23,8 @@ import type { AlertNotification } from '../../alerting/notification.js';
 import { emailMessage } from '../../alerting/render/email.js';
 import { slackMessage } from '../../alerting/render/slack.js';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verifyWebhookSignature, webhookPayload } from '../../alerting/render/webhook.js';
-
-const KEY = '3f2a9c41d07b8e65aa10c2d4e9f8b7a6c5d4e3f2';
-const FEATURES = ['transaction_amount', 'merchant_category', 'customer_age'];
-
-function notification(overrides: Partial<AlertNotification> = {}): AlertNotification {
-  return {
-    kind: 'firing',
-    idempotencyKey: KEY,
-    ruleId: 'fraud-drift',
-    ruleName: 'Fraud features drift',
-    severity: 'critical',
-    modelId: 'fraud',
-    modelVersion: 'v3',
-    monitorId: 'fraud-hourly',
-    segment: null,
-    window: { start: Date.UTC(2024, 4, 1, 12), end: Date.UTC(2024, 4, 1, 13) },
-    reference: { kind: 'fixed', description: 'training set 2024-03' },
-    items: FEATURES.map((column, i) => ({
-      column, metric: 'psi', value: 0.25 + i / 10, operator: '>' as const, threshold: 0.2, details: { ks_p_value: 1e-6 },
-    })),
-    labels: { team: 'risk' },
-    annotations: { summary: 'Fraud features drift on fraud', description: '3 features drifted', runbookUrl: 'https://runbooks.example.com/drift' },
-    link: 'https://driftwatch.example.com/models/fraud',
-    firingSince: Date.UTC(2024, 4, 1, 12),
-    createdAt: Date.UTC(2024, 4, 1, 13, 2),
-    ...overrides,
-  };
-}
+import { closedPort, closeHttp, listen, readBody } from '../helpers/loopback.js';
+import { SAMPLE_FEATURES, SAMPLE_IDEMPOTENCY_KEY, sampleNotification } from '../helpers/notification.js';
 
 const GENEROUS_MS = 20_000;
 const firstAttempt = () => ({ number: 1, startedAt: Date.now() });
@@ -62,39 +36,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-async function listen(server: net.Server, port = 0): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as net.AddressInfo).port;
-}
-
-async function closeHttp(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** Runs `send` and returns the DeliveryError it must throw. */
 async function deliveryError(send: Promise<unknown>): Promise<DeliveryError> {
@@ -186,7 +127,7 @@ function slackChannel(slackApiUrl: string, timeoutMs = GENEROUS_MS): SlackChanne
 describe('Slack', () => {
   test('posts chat.postMessage with the rendered blocks, the fallback text and the bot token', async () => {
     const slack = await fakeSlack();
-    const n = notification();
+    const n = sampleNotification();
     const success = await slackChannel(slack.url).send(n, firstAttempt());
 
     assert.equal(slack.requests.length, 1);
@@ -201,8 +142,8 @@ describe('Slack', () => {
     assert.equal(request!.form.get('unfurl_links'), 'false');
     const metadata = JSON.parse(request!.form.get('metadata') ?? 'null') as { event_type: string; event_payload: Record<string, string> };
     assert.equal(metadata.event_type, 'driftwatch_alert');
-    assert.equal(metadata.event_payload.idempotency_key, KEY);
-    for (const feature of FEATURES) assert.ok(request!.form.get('blocks')!.includes(feature), `blocks list ${feature}`);
+    assert.equal(metadata.event_payload.idempotency_key, SAMPLE_IDEMPOTENCY_KEY);
+    for (const feature of SAMPLE_FEATURES) assert.ok(request!.form.get('blocks')!.includes(feature), `blocks list ${feature}`);
 
     assert.equal(success.responseCode, 200);
     assert.match(success.detail, /C0ALERTS/);
@@ -212,7 +153,7 @@ describe('Slack', () => {
     const slack = await fakeSlack([
       (res) => { res.writeHead(429, { 'Retry-After': '1', 'Content-Type': 'application/json' }); res.end('{"ok":false,"error":"ratelimited"}'); },
     ]);
-    const { outcome, records, sleeps } = await deliverRecorded(slackChannel(slack.url), notification(), 3);
+    const { outcome, records, sleeps } = await deliverRecorded(slackChannel(slack.url), sampleNotification(), 3);
 
     assert.equal(outcome.status, 'delivered');
     assert.equal(outcome.attempts, 2);
@@ -227,7 +168,7 @@ describe('Slack', () => {
 
   test('429 without Retry-After is still retryable, with our own backoff', async () => {
     const slack = await fakeSlack([(res) => { res.writeHead(429); res.end(); }]);
-    const error = await deliveryError(slackChannel(slack.url).send(notification(), firstAttempt()));
+    const error = await deliveryError(slackChannel(slack.url).send(sampleNotification(), firstAttempt()));
     assertFailure(error, 'DW_DELIVERY_RATE_LIMITED', true, 429);
     assert.equal(error.retryAfterMs, null);
     assert.equal(slack.requests.length, 1, 'the client did not retry on its own');
@@ -235,7 +176,7 @@ describe('Slack', () => {
 
   test('a 500 is not retried: one request only (Slack may have posted it)', async () => {
     const slack = await fakeSlack([(res) => { res.writeHead(500); res.end('oops'); }]);
-    const { outcome, records } = await deliverRecorded(slackChannel(slack.url), notification(), 5);
+    const { outcome, records } = await deliverRecorded(slackChannel(slack.url), sampleNotification(), 5);
 
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.attempts, 1);
@@ -247,7 +188,7 @@ describe('Slack', () => {
   test('a timeout is not retried', async () => {
     const held: http.ServerResponse[] = [];
     const slack = await fakeSlack([(res) => { held.push(res); }]);
-    const { outcome } = await deliverRecorded(slackChannel(slack.url, 500), notification(), 5);
+    const { outcome } = await deliverRecorded(slackChannel(slack.url, 500), sampleNotification(), 5);
 
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.status === 'failed' && outcome.error.code, 'DW_DELIVERY_TIMEOUT');
@@ -263,16 +204,16 @@ describe('Slack', () => {
     };
     const slack = await fakeSlack([apiError('channel_not_found'), apiError('invalid_auth')]);
     const channel = slackChannel(slack.url);
-    const notFound = await deliveryError(channel.send(notification(), firstAttempt()));
+    const notFound = await deliveryError(channel.send(sampleNotification(), firstAttempt()));
     assertFailure(notFound, 'DW_DELIVERY_REJECTED', false, 200);
     assert.match(notFound.message, /channel_not_found/);
-    const badToken = await deliveryError(channel.send(notification(), firstAttempt()));
+    const badToken = await deliveryError(channel.send(sampleNotification(), firstAttempt()));
     assertFailure(badToken, 'DW_DELIVERY_AUTH', false, 200);
   });
 
   test('connection refused (nothing was sent) is retryable', async () => {
     const port = await closedPort();
-    const error = await deliveryError(slackChannel(`http://127.0.0.1:${port}/api/`).send(notification(), firstAttempt()));
+    const error = await deliveryError(slackChannel(`http://127.0.0.1:${port}/api/`).send(sampleNotification(), firstAttempt()));
     assertFailure(error, 'DW_DELIVERY_CONNECTION_REFUSED', true, null);
   });
 });
@@ -338,9 +279,7 @@ async function smtpServer(handlers: SmtpHandlers = {}, options: Partial<SMTPServ
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  const port = await new Promise<number>((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve((server.server.address() as net.AddressInfo).port));
-  });
+  const port = await listen(server.server);
   cleanups.push(() => new Promise<void>((resolve) => {
     for (const socket of sockets) socket.destroy();
     server.close(() => resolve());
@@ -436,7 +375,7 @@ const lf = (text: string) => text.replace(/\r\n/g, '\n').trimEnd();
 describe('Email (SMTP)', () => {
   test('delivers the HTML and text message to every recipient, with a Message-ID from the idempotency key', async () => {
     const smtp = await smtpServer();
-    const n = notification();
+    const n = sampleNotification();
     const channel = emailChannel(smtp.port);
     const success = await channel.send(n, firstAttempt());
 
@@ -450,11 +389,11 @@ describe('Email (SMTP)', () => {
     const { headers, parts } = parseMime(mail.raw);
     assert.equal(decodeHeaderValue(headers.get('subject') ?? ''), expected.subject);
     assert.match(headers.get('to') ?? '', /ops@example\.com.*ml-team@example\.com/);
-    const messageId = emailMessageId(KEY, 'driftwatch.example.com');
-    assert.equal(messageId, `<driftwatch.${KEY}@driftwatch.example.com>`);
+    const messageId = emailMessageId(SAMPLE_IDEMPOTENCY_KEY, 'driftwatch.example.com');
+    assert.equal(messageId, `<driftwatch.${SAMPLE_IDEMPOTENCY_KEY}@driftwatch.example.com>`);
     assert.equal(headers.get('message-id'), messageId);
     assert.equal(channel.messageId(n), messageId);
-    assert.equal(headers.get(IDEMPOTENCY_HEADER.toLowerCase()), KEY);
+    assert.equal(headers.get(IDEMPOTENCY_HEADER.toLowerCase()), SAMPLE_IDEMPOTENCY_KEY);
     assert.equal(headers.get('auto-submitted'), 'auto-generated');
     assert.match(headers.get('content-type') ?? '', /multipart\/alternative/);
 
@@ -463,7 +402,7 @@ describe('Email (SMTP)', () => {
     assert.ok(text && html, 'a text and an HTML part');
     assert.equal(lf(text.body), lf(expected.text));
     assert.equal(lf(html.body), lf(expected.html));
-    for (const feature of FEATURES) {
+    for (const feature of SAMPLE_FEATURES) {
       assert.ok(text.body.includes(feature), `text lists ${feature}`);
       assert.ok(html.body.includes(feature), `HTML lists ${feature}`);
     }
@@ -480,7 +419,7 @@ describe('Email (SMTP)', () => {
         else callback(null, 'Queued');
       },
     });
-    const { outcome, records } = await deliverRecorded(emailChannel(smtp.port), notification(), 3);
+    const { outcome, records } = await deliverRecorded(emailChannel(smtp.port), sampleNotification(), 3);
 
     assert.equal(outcome.status, 'delivered');
     assert.equal(outcome.attempts, 2);
@@ -519,14 +458,14 @@ describe('Email (SMTP)', () => {
   for (const row of REPLIES) {
     test(`an SMTP reply decides: ${row.name}`, async () => {
       const smtp = await smtpServer(row.handlers);
-      const error = await deliveryError(emailChannel(smtp.port).send(notification(), firstAttempt()));
+      const error = await deliveryError(emailChannel(smtp.port).send(sampleNotification(), firstAttempt()));
       assertFailure(error, row.code, row.retryable, row.responseCode);
     });
   }
 
   test('wrong credentials (535) are final', async () => {
     const smtp = await smtpServer();
-    const error = await deliveryError(emailChannel(smtp.port, { auth: { user: 'alerts', password: 'wrong' } }).send(notification(), firstAttempt()));
+    const error = await deliveryError(emailChannel(smtp.port, { auth: { user: 'alerts', password: 'wrong' } }).send(sampleNotification(), firstAttempt()));
     assertFailure(error, 'DW_DELIVERY_AUTH', false, 535);
     assert.equal(smtp.messages.length, 0);
   });
@@ -535,7 +474,7 @@ describe('Email (SMTP)', () => {
     const smtp = await smtpServer({
       onMailFrom: (_address, sockets) => { for (const socket of sockets) socket.destroy(); },
     });
-    const error = await deliveryError(emailChannel(smtp.port).send(notification(), firstAttempt()));
+    const error = await deliveryError(emailChannel(smtp.port).send(sampleNotification(), firstAttempt()));
     assertFailure(error, 'DW_DELIVERY_CONNECTION_LOST', true, null);
     assert.equal(smtp.messages.length, 0);
   });
@@ -544,7 +483,7 @@ describe('Email (SMTP)', () => {
     const smtp = await smtpServer({
       onMessage: (_mail, _index, sockets) => { for (const socket of sockets) socket.destroy(); },
     });
-    const { outcome, records } = await deliverRecorded(emailChannel(smtp.port), notification(), 5);
+    const { outcome, records } = await deliverRecorded(emailChannel(smtp.port), sampleNotification(), 5);
 
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.attempts, 1);
@@ -554,7 +493,7 @@ describe('Email (SMTP)', () => {
 
   test('connection refused is retryable', async () => {
     const port = await closedPort();
-    const error = await deliveryError(emailChannel(port).send(notification(), firstAttempt()));
+    const error = await deliveryError(emailChannel(port).send(sampleNotification(), firstAttempt()));
     assertFailure(error, 'DW_DELIVERY_CONNECTION_REFUSED', true, null);
   });
 
@@ -565,7 +504,7 @@ describe('Email (SMTP)', () => {
     const port = await listen(silent);
     cleanups.push(() => new Promise<void>((resolve) => { for (const s of held) s.destroy(); silent.close(() => resolve()); }));
 
-    const error = await deliveryError(emailChannel(port, { greetingTimeoutMs: 300 }).send(notification(), firstAttempt()));
+    const error = await deliveryError(emailChannel(port, { greetingTimeoutMs: 300 }).send(sampleNotification(), firstAttempt()));
     assertFailure(error, 'DW_DELIVERY_TIMEOUT', true, null);
   });
 
@@ -573,7 +512,7 @@ describe('Email (SMTP)', () => {
     const smtp = await smtpServer({
       onRcptTo: (address, cb) => (address === 'nobody@example.com' ? cb(smtpReply(550, 'No such user')) : cb()),
     });
-    const success = await emailChannel(smtp.port, { to: ['ops@example.com', 'nobody@example.com'] }).send(notification(), firstAttempt());
+    const success = await emailChannel(smtp.port, { to: ['ops@example.com', 'nobody@example.com'] }).send(sampleNotification(), firstAttempt());
     assert.deepEqual(smtp.messages.map((m) => m.to), [['ops@example.com']]);
     assert.match(success.detail, /1 recipient\(s\); refused for nobody@example\.com/);
   });
@@ -583,15 +522,15 @@ describe('Email (SMTP)', () => {
     if (tls === null) return t.skip('openssl is not available to make a test certificate');
 
     const secure = await smtpServer({}, { disabledCommands: [], key: tls.key, cert: tls.cert });
-    await emailChannel(secure.port, { security: 'starttls', tls: { ca: tls.cert } }).send(notification(), firstAttempt());
+    await emailChannel(secure.port, { security: 'starttls', tls: { ca: tls.cert } }).send(sampleNotification(), firstAttempt());
     assert.equal(secure.messages.length, 1);
     assert.equal(secure.messages[0]!.secure, true, 'the message went over TLS');
 
-    const untrusted = await deliveryError(emailChannel(secure.port, { security: 'starttls' }).send(notification(), firstAttempt()));
+    const untrusted = await deliveryError(emailChannel(secure.port, { security: 'starttls' }).send(sampleNotification(), firstAttempt()));
     assertFailure(untrusted, 'DW_DELIVERY_TLS', false);
 
     const plainOnly = await smtpServer(); // STARTTLS disabled
-    const refused = await deliveryError(emailChannel(plainOnly.port, { security: 'starttls' }).send(notification(), firstAttempt()));
+    const refused = await deliveryError(emailChannel(plainOnly.port, { security: 'starttls' }).send(sampleNotification(), firstAttempt()));
     assert.equal(refused.code, 'DW_DELIVERY_TLS');
     assert.equal(refused.retryable, false);
     assert.equal(plainOnly.messages.length, 0, 'nothing sent in the clear');
@@ -637,14 +576,14 @@ const status = (code: number, headers: Record<string, string> = {}): WebhookRepl
 describe('Webhook', () => {
   test('POSTs the signed v1 body; the receiver verifies the HMAC and the idempotency key', async () => {
     const receiver = await webhookReceiver();
-    const n = notification();
+    const n = sampleNotification();
     const success = await webhookChannel(`http://127.0.0.1:${receiver.port}/hooks/driftwatch`).send(n, firstAttempt());
 
     assert.equal(receiver.received.length, 1);
     const request = receiver.received[0]!;
     assert.equal(request.path, '/hooks/driftwatch');
     assert.equal(request.headers['content-type'], 'application/json');
-    assert.equal(request.headers[IDEMPOTENCY_HEADER.toLowerCase()], KEY);
+    assert.equal(request.headers[IDEMPOTENCY_HEADER.toLowerCase()], SAMPLE_IDEMPOTENCY_KEY);
     const verification = verifyWebhookSignature(SECRET, request.headers[SIGNATURE_HEADER.toLowerCase()] as string, request.body, Math.floor(Date.now() / 1000));
     assert.equal(verification.ok, true, JSON.stringify(verification));
     assert.equal(verifyWebhookSignature('another-secret', request.headers[SIGNATURE_HEADER.toLowerCase()] as string, request.body, Math.floor(Date.now() / 1000)).ok, false);
@@ -655,12 +594,12 @@ describe('Webhook', () => {
 
   test('503, 503, then 200: one successful delivery; the same idempotency key three times, signed afresh each time', async () => {
     const receiver = await webhookReceiver([status(503), status(503)]);
-    const { outcome, records, sleeps } = await deliverRecorded(webhookChannel(`http://127.0.0.1:${receiver.port}/hook`), notification(), 5);
+    const { outcome, records, sleeps } = await deliverRecorded(webhookChannel(`http://127.0.0.1:${receiver.port}/hook`), sampleNotification(), 5);
 
     assert.equal(outcome.status, 'delivered');
     assert.equal(outcome.attempts, 3);
     assert.equal(receiver.accepted(), 1, 'exactly one successful delivery');
-    assert.deepEqual(receiver.received.map((r) => r.headers[IDEMPOTENCY_HEADER.toLowerCase()]), [KEY, KEY, KEY]);
+    assert.deepEqual(receiver.received.map((r) => r.headers[IDEMPOTENCY_HEADER.toLowerCase()]), [SAMPLE_IDEMPOTENCY_KEY, SAMPLE_IDEMPOTENCY_KEY, SAMPLE_IDEMPOTENCY_KEY]);
     assert.deepEqual(sleeps, [1_000, 2_000]);
     assert.deepEqual(records.map((r) => [r.status, r.responseCode]), [['retrying', 503], ['retrying', 503], ['delivered', 200]]);
 
@@ -675,7 +614,7 @@ describe('Webhook', () => {
 
   test('a 400 is not retried', async () => {
     const receiver = await webhookReceiver([status(400)]);
-    const { outcome, records } = await deliverRecorded(webhookChannel(`http://127.0.0.1:${receiver.port}/hook`), notification(), 5);
+    const { outcome, records } = await deliverRecorded(webhookChannel(`http://127.0.0.1:${receiver.port}/hook`), sampleNotification(), 5);
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.attempts, 1);
     assert.equal(receiver.received.length, 1);
@@ -705,11 +644,11 @@ describe('Webhook', () => {
     const channel = webhookChannel(`http://127.0.0.1:${receiver.port}/hook`);
     for (const row of STATUSES) {
       if (row.ok) {
-        const success = await channel.send(notification(), firstAttempt());
+        const success = await channel.send(sampleNotification(), firstAttempt());
         assert.equal(success.responseCode, row.code);
         continue;
       }
-      const error = await deliveryError(channel.send(notification(), firstAttempt()));
+      const error = await deliveryError(channel.send(sampleNotification(), firstAttempt()));
       assert.equal(error.responseCode, row.code);
       assert.equal(error.retryable, row.retryable, `HTTP ${row.code} retryable`);
       if (row.retryAfterMs !== undefined) assert.equal(error.retryAfterMs, row.retryAfterMs, `HTTP ${row.code} Retry-After`);
@@ -720,7 +659,7 @@ describe('Webhook', () => {
   test('connection refused is retried, and the retry delivers once the receiver is up', async () => {
     const port = await closedPort();
     let receiver: Awaited<ReturnType<typeof webhookReceiver>> | undefined;
-    const { outcome, records } = await deliverRecorded(webhookChannel(`http://127.0.0.1:${port}/hook`), notification(), 3, async () => {
+    const { outcome, records } = await deliverRecorded(webhookChannel(`http://127.0.0.1:${port}/hook`), sampleNotification(), 3, async () => {
       receiver ??= await webhookReceiver([], { port });
     });
     assert.equal(outcome.status, 'delivered');
@@ -735,7 +674,7 @@ describe('Webhook', () => {
   test('a receiver that does not answer times out, retryable (it dedups by key)', async () => {
     const held: http.ServerResponse[] = [];
     const receiver = await webhookReceiver([(_req, res) => { held.push(res); }]);
-    const error = await deliveryError(webhookChannel(`http://127.0.0.1:${receiver.port}/hook`, { timeoutMs: 500 }).send(notification(), firstAttempt()));
+    const error = await deliveryError(webhookChannel(`http://127.0.0.1:${receiver.port}/hook`, { timeoutMs: 500 }).send(sampleNotification(), firstAttempt()));
     assertFailure(error, 'DW_DELIVERY_TIMEOUT', true, null);
     for (const res of held) res.destroy();
   });
@@ -751,13 +690,13 @@ describe('Webhook', () => {
       webhookChannel(`http://127.0.0.1:${receiver.port}/hook`, { urlPolicy: { allowedHosts: ['hooks.example.com'], allowPrivate: true } }),
     ];
     for (const channel of refused) {
-      const error = await deliveryError(channel.send(notification(), firstAttempt()));
+      const error = await deliveryError(channel.send(sampleNotification(), firstAttempt()));
       assertFailure(error, 'DW_DELIVERY_URL_REFUSED', false, null);
     }
     assert.equal(receiver.received.length, 0);
 
     await webhookChannel(`http://127.0.0.1:${receiver.port}/hook`, { urlPolicy: { allowedHosts: ['127.0.0.1'], allowPrivate: true } })
-      .send(notification(), firstAttempt());
+      .send(sampleNotification(), firstAttempt());
     assert.equal(receiver.received.length, 1);
   });
 
@@ -765,7 +704,7 @@ describe('Webhook', () => {
     const error = await deliveryError(webhookChannel('https://hooks.driftwatch.test/x', {
       urlPolicy: { allowedHosts: ['*'], allowPrivate: false },
       resolver: async () => { throw Object.assign(new Error('queryA ENOTFOUND hooks.driftwatch.test'), { code: 'ENOTFOUND' }); },
-    }).send(notification(), firstAttempt()));
+    }).send(sampleNotification(), firstAttempt()));
     assertFailure(error, 'DW_DELIVERY_URL_REFUSED', true, null);
   });
 
@@ -777,8 +716,8 @@ describe('Webhook', () => {
       // .test never resolves in public DNS: the request can only arrive through the checked answer.
       resolver: async (hostname) => { lookups += 1; assert.equal(hostname, 'alerts.driftwatch.test'); return ['127.0.0.1']; },
     });
-    await channel.send(notification(), firstAttempt());
-    await channel.send(notification(), firstAttempt());
+    await channel.send(sampleNotification(), firstAttempt());
+    await channel.send(sampleNotification(), firstAttempt());
     assert.equal(lookups, 2, 'one resolution per attempt, by the check');
     assert.deepEqual(receiver.received.map((r) => r.host), [`alerts.driftwatch.test:${receiver.port}`, `alerts.driftwatch.test:${receiver.port}`]);
   });
@@ -793,17 +732,17 @@ describe('Webhook', () => {
     };
     const url = `https://alerts.driftwatch.test:${receiver.port}/hook`;
 
-    const success = await webhookChannel(url, { ...options, ca: tls.cert }).send(notification(), firstAttempt());
+    const success = await webhookChannel(url, { ...options, ca: tls.cert }).send(sampleNotification(), firstAttempt());
     assert.equal(success.responseCode, 200);
     assert.equal(receiver.received[0]?.servername, 'alerts.driftwatch.test');
 
-    const untrusted = await deliveryError(webhookChannel(url, options).send(notification(), firstAttempt()));
+    const untrusted = await deliveryError(webhookChannel(url, options).send(sampleNotification(), firstAttempt()));
     assertFailure(untrusted, 'DW_DELIVERY_TLS', false, null);
 
     // The certificate does not name this host: verification is against the name, not the address.
     const wrongName = await deliveryError(webhookChannel(`https://other.driftwatch.test:${receiver.port}/hook`, {
       ...options, urlPolicy: { allowedHosts: ['*.driftwatch.test'], allowPrivate: true }, ca: tls.cert,
-    }).send(notification(), firstAttempt()));
+    }).send(sampleNotification(), firstAttempt()));
     assertFailure(wrongName, 'DW_DELIVERY_TLS', false, null);
     assert.equal(receiver.received.length, 1);
   });

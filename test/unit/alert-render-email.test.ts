@@ -9,33 +9,10 @@ import {
   formatCount, formatDuration, formatFixed3, formatMetricValue, formatNumber, formatPValue, formatShare, formatUtc, formatWindow,
   metricDisplayName, truncate,
 } from '../../alerting/render/format.js';
+import { inputDriftNotification } from '../helpers/notification.js';
 
-function notification(overrides: Partial<AlertNotification> = {}): AlertNotification {
-  return {
-    kind: 'firing',
-    idempotencyKey: 'grp-1:firing:1714568400000',
-    ruleId: 'r-1',
-    ruleName: 'any-feature-drifts',
-    severity: 'critical',
-    modelId: 'fraud',
-    modelVersion: null,
-    monitorId: 'fraud-default',
-    segment: null,
-    window: { start: Date.UTC(2024, 4, 1, 12), end: Date.UTC(2024, 4, 1, 13) },
-    reference: { kind: 'fixed', description: 'training set 2024-04' },
-    items: [
-      { column: 'age', metric: 'psi', value: 0.31234, operator: '>', threshold: 0.2, details: { ks_p_value: 3.2e-7 } },
-      { column: 'amount', metric: 'ks_p_value', value: 1.5e-9, operator: '<', threshold: 0.01, details: { psi: 0.15 } },
-      { column: 'country', metric: 'chi_square_p_value', value: 0.0004, operator: '<', threshold: 0.01, details: { unseen_share: 0.02 } },
-    ],
-    labels: { team: 'risk' },
-    annotations: { summary: 'Input drift on fraud', description: 'Three features drifted.', runbookUrl: 'https://wiki.example.com/runbooks/drift' },
-    link: 'https://driftwatch.example.com/models/fraud?window=2024-05-01T12:00Z&tab=drift',
-    firingSince: Date.UTC(2024, 4, 1, 11),
-    createdAt: Date.UTC(2024, 4, 1, 13, 5),
-    ...overrides,
-  };
-}
+const notification = (overrides: Partial<AlertNotification> = {}): AlertNotification =>
+  inputDriftNotification({ link: 'https://driftwatch.example.com/models/fraud?window=2024-05-01T12:00Z&tab=drift', ...overrides });
 
 const item = (column: string | null, metric: string, value: number | null, operator: NotificationItem['operator'], threshold: number): NotificationItem =>
   ({ column, metric, value, operator, threshold, details: {} });

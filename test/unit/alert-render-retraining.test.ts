@@ -11,34 +11,17 @@ import {
   type RetrainingContext, type RetrainingTarget, type RetrainingTriggerInput,
 } from '../../alerting/render/retraining.js';
 import { verifyWebhookSignature } from '../../alerting/render/webhook.js';
+import { may2024Notification } from '../helpers/notification.js';
 
-function notification(overrides: Partial<AlertNotification> = {}): AlertNotification {
-  return {
-    kind: 'firing',
-    idempotencyKey: 'grp-1:firing:1714568400000',
-    ruleId: 'r-1',
-    ruleName: 'any-feature-drifts',
-    severity: 'critical',
-    modelId: 'fraud',
-    modelVersion: 'v3',
-    monitorId: 'fraud-default',
-    segment: null,
-    window: { start: Date.UTC(2024, 4, 1, 12), end: Date.UTC(2024, 4, 1, 13) },
-    reference: { kind: 'fixed', description: 'training set' },
-    items: [
-      { column: 'age', metric: 'psi', value: 0.3, operator: '>', threshold: 0.2, details: { ks_p_value: 1e-7 } },
-      { column: 'age', metric: 'ks_p_value', value: 1e-7, operator: '<', threshold: 0.01, details: {} },
-      { column: 'amount', metric: 'psi', value: Number.NaN, operator: '>', threshold: 0.2, details: { psi: Number.POSITIVE_INFINITY } },
-      { column: null, metric: 'drift_share', value: 0.6, operator: '>=', threshold: 0.5, details: {} },
-    ],
-    labels: { team: 'risk' },
-    annotations: { summary: 'drift on fraud', description: '', runbookUrl: null },
-    link: 'https://driftwatch.example.com/m/fraud',
-    firingSince: null,
-    createdAt: Date.UTC(2024, 4, 1, 13, 5),
-    ...overrides,
-  };
-}
+const notification = (overrides: Partial<AlertNotification> = {}): AlertNotification => may2024Notification({
+  items: [
+    { column: 'age', metric: 'psi', value: 0.3, operator: '>', threshold: 0.2, details: { ks_p_value: 1e-7 } },
+    { column: 'age', metric: 'ks_p_value', value: 1e-7, operator: '<', threshold: 0.01, details: {} },
+    { column: 'amount', metric: 'psi', value: Number.NaN, operator: '>', threshold: 0.2, details: { psi: Number.POSITIVE_INFINITY } },
+    { column: null, metric: 'drift_share', value: 0.6, operator: '>=', threshold: 0.5, details: {} },
+  ],
+  ...overrides,
+});
 
 const INPUT: RetrainingTriggerInput = {
   notification: notification(),

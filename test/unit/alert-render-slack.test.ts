@@ -6,33 +6,7 @@ import { test } from 'node:test';
 import type { KnownBlock } from '@slack/types';
 import type { AlertNotification, NotificationItem } from '../../alerting/notification.js';
 import { SLACK_LIMITS, escapeMrkdwn, slackMessage, truncateMrkdwn } from '../../alerting/render/slack.js';
-
-function notification(overrides: Partial<AlertNotification> = {}): AlertNotification {
-  return {
-    kind: 'firing',
-    idempotencyKey: 'grp-1:firing:1714568400000',
-    ruleId: 'r-1',
-    ruleName: 'any-feature-drifts',
-    severity: 'critical',
-    modelId: 'fraud',
-    modelVersion: null,
-    monitorId: 'fraud-default',
-    segment: null,
-    window: { start: Date.UTC(2024, 4, 1, 12), end: Date.UTC(2024, 4, 1, 13) },
-    reference: { kind: 'fixed', description: 'training set 2024-04' },
-    items: [
-      { column: 'age', metric: 'psi', value: 0.31234, operator: '>', threshold: 0.2, details: { ks_p_value: 3.2e-7 } },
-      { column: 'amount', metric: 'ks_p_value', value: 1.5e-9, operator: '<', threshold: 0.01, details: { psi: 0.15 } },
-      { column: 'country', metric: 'chi_square_p_value', value: 0.0004, operator: '<', threshold: 0.01, details: { unseen_share: 0.02 } },
-    ],
-    labels: { team: 'risk' },
-    annotations: { summary: 'Input drift on fraud', description: 'Three features drifted.', runbookUrl: 'https://wiki.example.com/runbooks/drift' },
-    link: 'https://driftwatch.example.com/models/fraud?window=2024-05-01T12:00Z',
-    firingSince: Date.UTC(2024, 4, 1, 11),
-    createdAt: Date.UTC(2024, 4, 1, 13, 5),
-    ...overrides,
-  };
-}
+import { inputDriftNotification } from '../helpers/notification.js';
 
 function driftItems(count: number, columnName = (i: number) => `feature_${i}`): NotificationItem[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -89,7 +63,7 @@ function allText(blocks: KnownBlock[]): string {
 }
 
 test('a firing drift alert: header, overview fields, items, buttons, fallback text', () => {
-  const { text, blocks } = slackMessage(notification());
+  const { text, blocks } = slackMessage(inputDriftNotification());
   assert.equal(text, '🔴 [FIRING critical] fraud: 3 features drifted (rule any-feature-drifts)');
   assert.deepEqual(blocks.map((b) => b.type), ['header', 'section', 'section', 'section', 'divider', 'section', 'actions', 'context']);
 
@@ -140,7 +114,7 @@ const KIND_CASES: Array<{ kind: AlertNotification['kind']; severity: AlertNotifi
 
 for (const c of KIND_CASES) {
   test(`kind ${c.kind}: header, fallback and button style`, () => {
-    const { text, blocks } = slackMessage(notification({ kind: c.kind, severity: c.severity }));
+    const { text, blocks } = slackMessage(inputDriftNotification({ kind: c.kind, severity: c.severity }));
     assert.equal(text, c.text);
     const header = blocks[0]!;
     assert.ok(header.type === 'header');
@@ -165,7 +139,7 @@ const HOSTILE: Array<{ name: string; value: string; escaped: string }> = [
 
 for (const h of HOSTILE) {
   test(`escapes ${h.name} in every user-provided field`, () => {
-    const n = notification({
+    const n = inputDriftNotification({
       modelId: h.value,
       modelVersion: h.value,
       monitorId: h.value,
@@ -197,7 +171,7 @@ test('identifiers are code spans so underscores do not italicise; backticks and 
     { column: '', rendered: '(empty)' },
   ];
   for (const c of cases) {
-    const { blocks } = slackMessage(notification({ items: [{ column: c.column, metric: 'psi', value: 0.3, operator: '>', threshold: 0.2, details: {} }] }));
+    const { blocks } = slackMessage(inputDriftNotification({ items: [{ column: c.column, metric: 'psi', value: 0.3, operator: '>', threshold: 0.2, details: {} }] }));
     assert.ok(allText(blocks).includes(`• ${c.rendered} — PSI *0.300*`), c.column);
   }
 });
@@ -212,7 +186,7 @@ const TRUNCATION_CASES: Array<{ name: string; items: number; maxItems?: number; 
 
 for (const c of TRUNCATION_CASES) {
   test(`items: ${c.name}`, () => {
-    const n = notification({ items: driftItems(c.items) });
+    const n = inputDriftNotification({ items: driftItems(c.items) });
     const { text, blocks } = slackMessage(n, c.maxItems === undefined ? {} : { maxItems: c.maxItems });
     assertWithinLimits(blocks, text);
     const body = allText(blocks);
@@ -231,7 +205,7 @@ for (const c of TRUNCATION_CASES) {
 }
 
 test('long user text is cut to the limits without leaving half an entity', () => {
-  const n = notification({
+  const n = inputDriftNotification({
     ruleName: 'r'.repeat(400),
     modelId: 'm'.repeat(5000),
     annotations: { summary: '&'.repeat(5000), description: 'd'.repeat(10_000), runbookUrl: null },
@@ -259,7 +233,7 @@ test('truncateMrkdwn never cuts an entity or a surrogate pair', () => {
 });
 
 test('links that are not http(s) become inert text, never buttons', () => {
-  const n = notification({ link: 'javascript:alert(1)', annotations: { summary: '', description: '', runbookUrl: 'file:///etc/passwd' } });
+  const n = inputDriftNotification({ link: 'javascript:alert(1)', annotations: { summary: '', description: '', runbookUrl: 'file:///etc/passwd' } });
   const { text, blocks } = slackMessage(n);
   assert.equal(blocks.find((b) => b.type === 'actions'), undefined);
   const body = allText(blocks);
@@ -269,7 +243,7 @@ test('links that are not http(s) become inert text, never buttons', () => {
 });
 
 test('window-level figures, versions and segments', () => {
-  const n = notification({
+  const n = inputDriftNotification({
     ruleName: 'accuracy-drop',
     modelVersion: 'v3',
     segment: { name: 'country', value: 'DE' },

@@ -8,29 +8,15 @@ import {
   IDEMPOTENCY_HEADER, SIGNATURE_HEADER, signWebhook, verifyWebhookSignature, webhookBody, webhookHeaders, webhookPayload,
   webhookRequest, webhookSignatureHeader,
 } from '../../alerting/render/webhook.js';
+import { may2024Notification } from '../helpers/notification.js';
 
-function notification(overrides: Partial<AlertNotification> = {}): AlertNotification {
-  return {
-    kind: 'firing',
-    idempotencyKey: 'grp-1:firing:1714568400000',
-    ruleId: 'r-1',
-    ruleName: 'any-feature-drifts',
-    severity: 'critical',
-    modelId: 'fraud',
-    modelVersion: 'v3',
-    monitorId: 'fraud-default',
-    segment: { name: 'country', value: 'DE' },
-    window: { start: Date.UTC(2024, 4, 1, 12), end: Date.UTC(2024, 4, 1, 13) },
-    reference: { kind: 'fixed', description: 'training set' },
-    items: [{ column: 'age', metric: 'psi', value: 0.3, operator: '>', threshold: 0.2, details: { ks_p_value: 1e-7, note: 'x' } }],
-    labels: { team: 'risk' },
-    annotations: { summary: 'drift', description: 'age drifted', runbookUrl: null },
-    link: 'https://driftwatch.example.com/m/fraud',
-    firingSince: Date.UTC(2024, 4, 1, 11),
-    createdAt: Date.UTC(2024, 4, 1, 13, 5),
-    ...overrides,
-  };
-}
+const notification = (overrides: Partial<AlertNotification> = {}): AlertNotification => may2024Notification({
+  segment: { name: 'country', value: 'DE' },
+  items: [{ column: 'age', metric: 'psi', value: 0.3, operator: '>', threshold: 0.2, details: { ks_p_value: 1e-7, note: 'x' } }],
+  annotations: { summary: 'drift', description: 'age drifted', runbookUrl: null },
+  firingSince: Date.UTC(2024, 4, 1, 11),
+  ...overrides,
+});
 
 const VECTOR_BODY = '{"version":1,"kind":"firing","idempotency_key":"k-1"}';
 

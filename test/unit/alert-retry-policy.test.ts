@@ -8,6 +8,7 @@ import {
   autoDisable, checkRetryPolicy, DEFAULT_MAX_RETRY_AFTER_MS, nextAttemptDelay, type RetryableFailure, type RetryPolicy,
 } from '../../alerting/channels/retry-policy.js';
 import { DeliveryError, parseRetryAfter, type Channel, type DeliveryAttempt, type DeliverySuccess } from '../../alerting/channels/types.js';
+import { sampleNotification } from '../helpers/notification.js';
 
 const POLICY: RetryPolicy = { initialMs: 1_000, maxMs: 30_000, maxAttempts: 8 };
 const RETRYABLE: RetryableFailure = { retryable: true };
@@ -120,17 +121,6 @@ for (const row of RETRY_AFTER_TABLE) {
 // ---------------------------------------------------------------------------------------
 // deliverWithRetries over a scripted channel (no I/O).
 
-function notification(): AlertNotification {
-  return {
-    kind: 'firing',
-    idempotencyKey: '0123456789abcdef0123456789abcdef01234567',
-    ruleId: 'r-1', ruleName: 'drift', severity: 'warning', modelId: 'fraud', modelVersion: null, monitorId: 'm-1',
-    segment: null, window: { start: 0, end: 3_600_000 }, reference: { kind: 'fixed', description: 'training' },
-    items: [], labels: {}, annotations: { summary: '', description: '', runbookUrl: null },
-    link: 'https://driftwatch.example.com', firingSince: 0, createdAt: 3_600_000,
-  };
-}
-
 type Step = DeliverySuccess | DeliveryError | Error;
 
 class ScriptedChannel implements Channel {
@@ -167,7 +157,7 @@ function harness() {
 test('deliverWithRetries: fails twice, then delivers; every attempt recorded with its backoff', async () => {
   const channel = new ScriptedChannel([unavailable(), unavailable(), { responseCode: 200, detail: 'ok' }]);
   const h = harness();
-  const outcome = await deliverWithRetries(channel, notification(), { initialMs: 100, maxMs: 1_000, maxAttempts: 5 }, h.hooks, h.options);
+  const outcome = await deliverWithRetries(channel, sampleNotification(), { initialMs: 100, maxMs: 1_000, maxAttempts: 5 }, h.hooks, h.options);
   assert.deepEqual(outcome, { status: 'delivered', attempts: 3, responseCode: 200, detail: 'ok', hookErrors: [] });
   assert.deepEqual(h.sleeps, [100, 200]);
   assert.deepEqual(channel.attempts.map((a) => a.number), [1, 2, 3]);
@@ -179,7 +169,7 @@ test('deliverWithRetries: fails twice, then delivers; every attempt recorded wit
   for (const r of h.records) {
     assert.equal(r.channelId, 'scripted');
     assert.equal(r.channelKind, 'webhook');
-    assert.equal(r.idempotencyKey, notification().idempotencyKey);
+    assert.equal(r.idempotencyKey, sampleNotification().idempotencyKey);
   }
 });
 
@@ -187,7 +177,7 @@ test('deliverWithRetries: a non-retryable failure ends the delivery after one at
   const rejected = new DeliveryError('DW_DELIVERY_HTTP_STATUS', 'HTTP 400', { retryable: false, responseCode: 400 });
   const channel = new ScriptedChannel([rejected, { responseCode: 200, detail: 'never reached' }]);
   const h = harness();
-  const outcome = await deliverWithRetries(channel, notification(), { initialMs: 100, maxMs: 1_000, maxAttempts: 5 }, h.hooks, h.options);
+  const outcome = await deliverWithRetries(channel, sampleNotification(), { initialMs: 100, maxMs: 1_000, maxAttempts: 5 }, h.hooks, h.options);
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.attempts, 1);
   assert.equal(outcome.status === 'failed' ? outcome.error : null, rejected);
@@ -198,7 +188,7 @@ test('deliverWithRetries: a non-retryable failure ends the delivery after one at
 test('deliverWithRetries: gives up after maxAttempts, the last record says failed', async () => {
   const channel = new ScriptedChannel([unavailable(), unavailable(), unavailable(), unavailable()]);
   const h = harness();
-  const outcome = await deliverWithRetries(channel, notification(), { initialMs: 10, maxMs: 15, maxAttempts: 3 }, h.hooks, h.options);
+  const outcome = await deliverWithRetries(channel, sampleNotification(), { initialMs: 10, maxMs: 15, maxAttempts: 3 }, h.hooks, h.options);
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.attempts, 3);
   assert.deepEqual(h.sleeps, [10, 15]);
@@ -209,7 +199,7 @@ test('deliverWithRetries: waits what Retry-After asks', async () => {
   const limited = new DeliveryError('DW_DELIVERY_RATE_LIMITED', '429', { retryable: true, responseCode: 429, retryAfterMs: 4_000 });
   const channel = new ScriptedChannel([limited, { responseCode: 200, detail: 'ok' }]);
   const h = harness();
-  const outcome = await deliverWithRetries(channel, notification(), { initialMs: 10, maxMs: 100, maxAttempts: 3 }, h.hooks, h.options);
+  const outcome = await deliverWithRetries(channel, sampleNotification(), { initialMs: 10, maxMs: 100, maxAttempts: 3 }, h.hooks, h.options);
   assert.equal(outcome.status, 'delivered');
   assert.deepEqual(h.sleeps, [4_000]);
 });
@@ -217,7 +207,7 @@ test('deliverWithRetries: waits what Retry-After asks', async () => {
 test('deliverWithRetries: a sender throwing something other than DeliveryError is a bug, not retried', async () => {
   const channel = new ScriptedChannel([new TypeError('undefined is not a function'), { responseCode: 200, detail: 'ok' }]);
   const h = harness();
-  const outcome = await deliverWithRetries(channel, notification(), { initialMs: 10, maxMs: 100, maxAttempts: 3 }, h.hooks, h.options);
+  const outcome = await deliverWithRetries(channel, sampleNotification(), { initialMs: 10, maxMs: 100, maxAttempts: 3 }, h.hooks, h.options);
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.status === 'failed' ? outcome.error.code : null, 'DW_DELIVERY_INTERNAL');
   assert.equal(channel.attempts.length, 1);
@@ -227,7 +217,7 @@ test('deliverWithRetries: a throwing hook neither fails nor repeats a sent messa
   const channel = new ScriptedChannel([{ responseCode: 200, detail: 'ok' }, { responseCode: 200, detail: 'duplicate!' }]);
   const hookError = new Error('ClickHouse down');
   const outcome = await deliverWithRetries(
-    channel, notification(), { initialMs: 10, maxMs: 100, maxAttempts: 3 },
+    channel, sampleNotification(), { initialMs: 10, maxMs: 100, maxAttempts: 3 },
     { onAttempt: async () => { throw hookError; } },
     { sleep: async () => {} },
   );
@@ -239,7 +229,7 @@ test('deliverWithRetries: a throwing hook neither fails nor repeats a sent messa
 test('deliverWithRetries: an abort during the wait stops the delivery', async () => {
   const controller = new AbortController();
   const channel = new ScriptedChannel([unavailable(), { responseCode: 200, detail: 'ok' }]);
-  const outcome = await deliverWithRetries(channel, notification(), { initialMs: 60_000, maxMs: 60_000, maxAttempts: 3 }, {}, {
+  const outcome = await deliverWithRetries(channel, sampleNotification(), { initialMs: 60_000, maxMs: 60_000, maxAttempts: 3 }, {}, {
     signal: controller.signal,
     sleep: (ms, signal) => new Promise((_resolve, reject) => {
       assert.equal(ms, 60_000);
@@ -257,7 +247,7 @@ test('deliverWithRetries: the default sleep is a real timer that an abort cuts s
   const channel = new ScriptedChannel([unavailable(), { responseCode: 200, detail: 'ok' }]);
   const started = Date.now();
   setTimeout(() => controller.abort(), 50);
-  const outcome = await deliverWithRetries(channel, notification(), { initialMs: 600_000, maxMs: 600_000, maxAttempts: 2 }, {}, { signal: controller.signal });
+  const outcome = await deliverWithRetries(channel, sampleNotification(), { initialMs: 600_000, maxMs: 600_000, maxAttempts: 2 }, {}, { signal: controller.signal });
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.status === 'failed' ? outcome.error.code : null, 'DW_DELIVERY_ABORTED');
   assert.ok(Date.now() - started < 60_000, 'did not wait the 10 minute backoff');
@@ -265,7 +255,7 @@ test('deliverWithRetries: the default sleep is a real timer that an abort cuts s
 
 test('deliverWithRetries: an already aborted signal sends nothing', async () => {
   const channel = new ScriptedChannel([{ responseCode: 200, detail: 'ok' }]);
-  const outcome = await deliverWithRetries(channel, notification(), { initialMs: 1, maxMs: 1, maxAttempts: 1 }, {}, { signal: AbortSignal.abort() });
+  const outcome = await deliverWithRetries(channel, sampleNotification(), { initialMs: 1, maxMs: 1, maxAttempts: 1 }, {}, { signal: AbortSignal.abort() });
   assert.equal(outcome.status, 'failed');
   assert.equal(outcome.attempts, 0);
   assert.equal(channel.attempts.length, 0);

@@ -6,32 +6,19 @@ import {
   decodeNotificationMessage, encodeNotificationMessage, NOTIFICATION_MESSAGE_VERSION, NotificationMessageError, type NotificationMessage,
 } from '../../alerting/delivery/notification-message.js';
 import type { AlertNotification } from '../../alerting/notification.js';
+import { may2024Notification } from '../helpers/notification.js';
 
-function notification(overrides: Partial<AlertNotification> = {}): AlertNotification {
-  return {
-    kind: 'firing',
-    idempotencyKey: 'grp-1:firing:1714568400000',
-    ruleId: 'r-1',
-    ruleName: 'any-feature-drifts',
-    severity: 'critical',
-    modelId: 'fraud/v2',
-    modelVersion: 'v3',
-    monitorId: 'fraud-default',
-    segment: { name: 'country', value: 'DE' },
-    window: { start: Date.UTC(2024, 4, 1, 12), end: Date.UTC(2024, 4, 1, 13) },
-    reference: { kind: 'fixed', description: 'training set' },
-    items: [
-      { column: 'age', metric: 'psi', value: 0.3, operator: '>', threshold: 0.2, details: { p_value: 0.001, reference: null, note: 'ü "quoted"\n' } },
-      { column: null, metric: 'drift_share', value: null, operator: '>=', threshold: 0.5, details: {} },
-    ],
-    labels: { team: 'risk' },
-    annotations: { summary: 'drift on fraud', description: '', runbookUrl: 'https://runbooks.example.com/drift' },
-    link: 'https://driftwatch.example.com/m/fraud',
-    firingSince: Date.UTC(2024, 4, 1, 13),
-    createdAt: Date.UTC(2024, 4, 1, 13, 5),
-    ...overrides,
-  };
-}
+const notification = (overrides: Partial<AlertNotification> = {}): AlertNotification => may2024Notification({
+  modelId: 'fraud/v2',
+  segment: { name: 'country', value: 'DE' },
+  items: [
+    { column: 'age', metric: 'psi', value: 0.3, operator: '>', threshold: 0.2, details: { p_value: 0.001, reference: null, note: 'ü "quoted"\n' } },
+    { column: null, metric: 'drift_share', value: null, operator: '>=', threshold: 0.5, details: {} },
+  ],
+  annotations: { summary: 'drift on fraud', description: '', runbookUrl: 'https://runbooks.example.com/drift' },
+  firingSince: Date.UTC(2024, 4, 1, 13),
+  ...overrides,
+});
 
 test('encode then decode gives the message back, keyed by model id', async (t) => {
   const rows: Array<{ name: string; message: NotificationMessage }> = [

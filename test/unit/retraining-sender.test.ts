@@ -9,34 +9,13 @@ import { after, describe, test } from 'node:test';
 import { deliverWithRetries, type DeliveryAttemptRecord } from '../../alerting/channels/deliver.js';
 import { retrainingChannel, RetrainingSender, type RetrainingSenderOptions } from '../../alerting/channels/retraining-sender.js';
 import { DeliveryError, type DeliveryErrorCode } from '../../alerting/channels/types.js';
-import type { AlertNotification } from '../../alerting/notification.js';
 import { retrainingRequest, type RetrainingRequest, type RetrainingTarget, type RetrainingTriggerInput } from '../../alerting/render/retraining.js';
 import { verifyWebhookSignature } from '../../alerting/render/webhook.js';
-
-function notification(): AlertNotification {
-  return {
-    kind: 'firing',
-    idempotencyKey: 'grp-1:firing:1714568400000',
-    ruleId: 'r-1',
-    ruleName: 'any-feature-drifts',
-    severity: 'critical',
-    modelId: 'fraud',
-    modelVersion: 'v3',
-    monitorId: 'fraud-default',
-    segment: null,
-    window: { start: Date.UTC(2024, 4, 1, 12), end: Date.UTC(2024, 4, 1, 13) },
-    reference: { kind: 'fixed', description: 'training set' },
-    items: [{ column: 'age', metric: 'psi', value: 0.3, operator: '>', threshold: 0.2, details: {} }],
-    labels: { team: 'risk' },
-    annotations: { summary: 'drift on fraud', description: '', runbookUrl: null },
-    link: 'https://driftwatch.example.com/m/fraud',
-    firingSince: null,
-    createdAt: Date.UTC(2024, 4, 1, 13, 5),
-  };
-}
+import { closedPort, closeHttp, listen, readBody } from '../helpers/loopback.js';
+import { may2024Notification } from '../helpers/notification.js';
 
 const INPUT: RetrainingTriggerInput = {
-  notification: notification(),
+  notification: may2024Notification(),
   triggerRunId: 'trg-0001',
   callbackUrl: 'https://driftwatch.example.com/v1/retraining/trg-0001/callback',
   callbackToken: 'cb-token-abc',
@@ -53,34 +32,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-async function listen(server: net.Server): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as net.AddressInfo).port;
-}
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  const port = await listen(server);
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 interface Received { method: string | undefined; path: string; headers: http.IncomingHttpHeaders; body: string }
 type Reply = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -99,8 +50,7 @@ async function target(replies: Reply[] = []) {
   const port = await listen(server);
   cleanups.push(async () => {
     for (const res of held) res.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeHttp(server);
   });
   return { received, port };
 }
@@ -329,7 +279,7 @@ async function deliverRecorded(request: RetrainingRequest, maxAttempts: number) 
   const records: DeliveryAttemptRecord[] = [];
   const sleeps: number[] = [];
   const channel = retrainingChannel('retrain-fraud', sender(), request);
-  const outcome = await deliverWithRetries(channel, notification(), { initialMs: 1_000, maxMs: 10_000, maxAttempts }, {
+  const outcome = await deliverWithRetries(channel, may2024Notification(), { initialMs: 1_000, maxMs: 10_000, maxAttempts }, {
     onAttempt: (record) => { records.push(record); },
   }, { sleep: async (ms) => { sleeps.push(ms); } });
   return { outcome, records, sleeps };
