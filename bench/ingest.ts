@@ -15,7 +15,7 @@ import { insertRowBinary } from '../ingest/event-writer.js';
 import { PREDICTION_COLUMNS, type PredictionRow } from '../ingest/rows.js';
 import { encodeRows } from '../storage/row-binary.js';
 import { ENCODERS } from '../ingest/batch-decoder.js';
-import { TrafficGenerator } from '../demo/traffic.js';
+import { predictionEvents, produceEvents } from './prediction-events.js';
 import { createClickHouse, queryRows } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrate.js';
 
@@ -35,10 +35,7 @@ const env: NodeJS.ProcessEnv = {
 const config = loadConfig(env, undefined);
 const T0 = Date.now() - 3 * 86_400_000;
 
-function* events(): Generator<string> {
-  const traffic = new TrafficGenerator({ modelId: 'bench', modelVersion: 'v1', numericFeatures: 12, categoricalFeatures: 8, driftShift: 0, seed: 7 });
-  for (let i = 0; i < EVENTS; i += 1) yield JSON.stringify(traffic.prediction(T0 + i * 100, false));
-}
+const events = () => predictionEvents(EVENTS, T0);
 
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSecondsOf(pid: number): number {
@@ -83,24 +80,8 @@ async function main(): Promise<void> {
   await kafkaAdmin.connect();
   await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [config.kafka.topics.predictions, config.kafka.topics.features, config.kafka.topics.labels, config.kafka.topics.dlq].map((topic) => ({ topic, numPartitions: config.kafka.topicPartitions })) });
   await kafkaAdmin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
   const produceStart = performance.now();
-  let chunk: Array<{ value: string }> = [];
-  let bytes = 0;
-  const inFlight: Array<Promise<unknown>> = [];
-  for (const value of events()) {
-    chunk.push({ value });
-    bytes += value.length;
-    if (chunk.length === 5000) {
-      inFlight.push(producer.send({ topic: config.kafka.topics.predictions, acks: 1, messages: chunk }));
-      chunk = [];
-      if (inFlight.length >= 4) await inFlight.shift();
-    }
-  }
-  if (chunk.length > 0) inFlight.push(producer.send({ topic: config.kafka.topics.predictions, acks: 1, messages: chunk }));
-  await Promise.all(inFlight);
-  await producer.disconnect();
+  const { bytes } = await produceEvents(kafka, config.kafka.topics.predictions, events());
   const produceSeconds = (performance.now() - produceStart) / 1000;
   console.log(`pre-produced ${EVENTS} events (${(bytes / EVENTS).toFixed(0)} bytes each on average) in ${produceSeconds.toFixed(1)} s`);
 

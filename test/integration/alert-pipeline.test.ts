@@ -6,6 +6,7 @@
 // writing events and states; and the rules, alerts and silences routes.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { NotificationMessage } from '../../alerting/delivery/notification-message.js';
 import { evaluateWindow, catchUp, EvaluationQueue } from '../../alerting/service/evaluator.js';
 import { listEvents, type AlertEvent } from '../../alerting/store/event-store.js';
 import { listActiveStates } from '../../alerting/store/state-store.js';
@@ -72,6 +73,8 @@ function job(monitorId: string, start: number): AnalysisJob {
 }
 
 const evaluations = new EvaluationQueue();
+/** What the evaluator handed to the dispatchers (the notifications topic). */
+const published: NotificationMessage[] = [];
 const hookErrors: string[] = [];
 
 function runner(withHook: boolean): JobRunner {
@@ -83,7 +86,10 @@ function runner(withHook: boolean): JobRunner {
     log: { ...log, error: (message: string, fields?: Record<string, unknown>) => hookErrors.push(`${message} ${JSON.stringify(fields)}`) } as typeof log,
     ...(withHook ? {
       afterWindowStored: ({ monitor: analysed, window, runId }) =>
-        evaluations.run(() => evaluateWindow({ client, monitor: analysed, window, runId, now: Date.now(), publicUrl: config.http.publicUrl })).then(() => undefined),
+        evaluations.run(() => evaluateWindow({
+          client, monitor: analysed, window, runId, now: Date.now(), publicUrl: config.http.publicUrl,
+          publish: async (messages) => { published.push(...messages); },
+        })).then(() => undefined),
     } : {}),
   });
 }
@@ -238,6 +244,10 @@ test('a silence and an inhibiting missing-values alert mute drift alerts: stored
   const muted = drift.filter((event) => event.muted);
   assert.equal(muted.length, 1);
   assert.deepEqual(muted[0]!.notification.items.map((item) => item.column).sort(), ['income', 'region']);
+  const publishedKeys = new Set(published.map((message) => message.notification.idempotencyKey));
+  assert.ok(publishedKeys.has(missing[0]!.idempotencyKey), 'the unmuted alert goes to the dispatchers');
+  assert.ok(!publishedKeys.has(muted[0]!.idempotencyKey), 'the muted one does not');
+  assert.equal(published.filter((message) => message.notification.ruleId === 'loans-drift').length, 0, 'nothing of the muted rule is delivered');
   assert.match(muted[0]!.muteReason, /silenced by quiet-region/);
   assert.match(muted[0]!.muteReason, /inhibited: missing_share alert \(rule loans-missing\) is firing on column income/);
   // Muted alerts still move through their states.
