@@ -172,7 +172,23 @@ async function main(): Promise<void> {
   writeFileSync(`${REPO}bench/out/ingest.json`, JSON.stringify(result, null, 2));
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+/** Every run makes its own topics and group: remove them, or the broker piles them up. */
+async function removeRunTopics(): Promise<void> {
+  const kafka = new Kafka({ clientId: 'bench-cleanup', brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  try {
+    const { topics } = config.kafka;
+    await kafkaAdmin.deleteTopics({ topics: [topics.predictions, topics.features, topics.labels, topics.dlq] }).catch(() => undefined);
+    await kafkaAdmin.deleteGroups([config.kafka.groupId]).catch(() => undefined);
+  } finally {
+    await kafkaAdmin.disconnect();
+  }
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => removeRunTopics().catch((error: unknown) => console.error('could not remove the run\'s topics:', error)));
