@@ -85,18 +85,16 @@ export interface NewVersion {
 export async function writeVersion(client: ClickHouseClient, spec: VersionedTable, id: string, version: NewVersion, nowMs: number): Promise<number> {
   const updatedMs = await nextVersionMs(client, spec.table, spec.id, id, nowMs, spec.scope);
   if (spec.hasSource && version.source === undefined) throw new Error(`${spec.table}: a version needs a source`);
-  await client.insert({
-    table: spec.table,
-    format: 'JSONEachRow',
-    values: [{
-      ...spec.scope,
-      ...version.columns,
-      [spec.id]: id,
-      ...(spec.hasSource ? { source: version.source } : {}),
-      definition: version.definition,
-      deleted: version.deleted ? 1 : 0,
-      updated_ms: updatedMs,
-    }],
-  });
+  const row: Record<string, string | number | undefined> = {
+    ...spec.scope,
+    ...version.columns,
+    [spec.id]: id,
+    ...(spec.hasSource ? { source: version.source } : {}),
+    definition: version.definition,
+    deleted: version.deleted ? 1 : 0,
+    updated_ms: updatedMs,
+  };
+  // Named columns: the table may have others (defaults), and the SQL recorder needs them.
+  await client.insert({ table: spec.table, format: 'JSONEachRow', columns: Object.keys(row) as [string, ...string[]], values: [row] });
   return updatedMs;
 }

@@ -47,6 +47,7 @@ export async function writeChannelHealth(client: ClickHouseClient, health: Omit<
   await client.insert({
     table: 'channel_health',
     format: 'JSONEachRow',
+    columns: ['channel_id', 'consecutive_failures', 'disabled', 'reason', 'updated_ms'],
     values: [{ channel_id: health.channelId, consecutive_failures: health.consecutiveFailures, disabled: health.disabled ? 1 : 0, reason: health.reason, updated_ms: updatedMs }],
   });
   return { ...health, updatedMs };

@@ -56,6 +56,10 @@ export async function logDeliveries(client: ClickHouseClient, entries: readonly 
   await client.insert({
     table: 'alert_deliveries',
     format: 'JSONEachRow',
+    columns: [
+      'idempotency_key', 'channel_id', 'channel_kind', 'subscription_ids', 'model_id', 'notification_kind', 'attempt', 'status',
+      'response_code', 'detail', 'error_code', 'error', 'started', 'started_ms', 'duration_ms', 'instance',
+    ],
     values: entries.map((entry) => ({
       idempotency_key: entry.idempotencyKey,
       channel_id: entry.channelId,

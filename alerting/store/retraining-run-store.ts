@@ -59,6 +59,7 @@ export async function writeRetrainingRun(client: ClickHouseClient, run: Omit<Ret
   await client.insert({
     table: 'retraining_runs',
     format: 'JSONEachRow',
+    columns: ['run_id', 'target_id', 'model_id', 'rule_id', 'alert_key', 'status', 'record', 'token_sha256', 'created_ms', 'updated_ms'],
     values: [{
       run_id: run.runId, target_id: run.targetId, model_id: run.modelId, rule_id: run.ruleId, alert_key: run.alertKey, status: run.status,
       record: JSON.stringify(run.record), token_sha256: run.tokenSha256, created_ms: run.createdMs, updated_ms: updatedMs,
