@@ -25,6 +25,7 @@ import { slackMessage } from '../../alerting/render/slack.js';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verifyWebhookSignature, webhookPayload } from '../../alerting/render/webhook.js';
 import { closedPort, closeHttp, listen, readBody } from '../helpers/loopback.js';
 import { SAMPLE_FEATURES, SAMPLE_IDEMPOTENCY_KEY, sampleNotification } from '../helpers/notification.js';
+import { deliveryError } from '../helpers/delivery.js';
 
 const GENEROUS_MS = 20_000;
 const firstAttempt = () => ({ number: 1, startedAt: Date.now() });
@@ -36,17 +37,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-/** Runs `send` and returns the DeliveryError it must throw. */
-async function deliveryError(send: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await send;
-  } catch (error) {
-    assert.ok(error instanceof DeliveryError, `expected a DeliveryError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('the send succeeded but was expected to fail');
-}
 
 function assertFailure(error: DeliveryError, code: DeliveryErrorCode, retryable: boolean, responseCode: number | null = error.responseCode): void {
   assert.equal(error.code, code, `code (message: ${error.message})`);

@@ -8,11 +8,12 @@ import net from 'node:net';
 import { after, describe, test } from 'node:test';
 import { deliverWithRetries, type DeliveryAttemptRecord } from '../../alerting/channels/deliver.js';
 import { retrainingChannel, RetrainingSender, type RetrainingSenderOptions } from '../../alerting/channels/retraining-sender.js';
-import { DeliveryError, type DeliveryErrorCode } from '../../alerting/channels/types.js';
+import type { DeliveryError, DeliveryErrorCode } from '../../alerting/channels/types.js';
 import { retrainingRequest, type RetrainingRequest, type RetrainingTarget, type RetrainingTriggerInput } from '../../alerting/render/retraining.js';
 import { verifyWebhookSignature } from '../../alerting/render/webhook.js';
 import { closedPort, closeHttp, listen, readBody } from '../helpers/loopback.js';
 import { may2024Notification } from '../helpers/notification.js';
+import { deliveryError } from '../helpers/delivery.js';
 
 const INPUT: RetrainingTriggerInput = {
   notification: may2024Notification(),
@@ -65,17 +66,6 @@ function plainRequest(url: string, deduplication: RetrainingRequest['deduplicati
 
 function sender(overrides: Partial<RetrainingSenderOptions> = {}): RetrainingSender {
   return new RetrainingSender({ urlPolicy: LOOPBACK, timeoutMs: GENEROUS_MS, ...overrides });
-}
-
-/** Runs `send` and returns the DeliveryError it must throw. */
-async function deliveryError(send: Promise<unknown>): Promise<DeliveryError> {
-  try {
-    await send;
-  } catch (error) {
-    assert.ok(error instanceof DeliveryError, `expected a DeliveryError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('the send succeeded but was expected to fail');
 }
 
 // ---------------------------------------------------------------------------------------
