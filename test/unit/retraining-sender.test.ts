@@ -8,7 +8,7 @@ import net from 'node:net';
 import { after, describe, test } from 'node:test';
 import { deliverWithRetries, type DeliveryAttemptRecord } from '../../alerting/channels/deliver.js';
 import { retrainingChannel, RetrainingSender, type RetrainingSenderOptions } from '../../alerting/channels/retraining-sender.js';
-import type { DeliveryError, DeliveryErrorCode } from '../../alerting/channels/types.js';
+import type { DeliveryErrorCode } from '../../alerting/channels/types.js';
 import { retrainingRequest, type RetrainingRequest, type RetrainingTarget, type RetrainingTriggerInput } from '../../alerting/render/retraining.js';
 import { verifyWebhookSignature } from '../../alerting/render/webhook.js';
 import { closedPort, closeHttp, listen, readBody } from '../helpers/loopback.js';
