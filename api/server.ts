@@ -106,6 +106,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   registerReferenceRoutes(app, { client: deps.clickhouse, log: deps.log });
   registerRuleRoutes(app, { clickhouse: deps.clickhouse });
   registerAlertRoutes(app, { clickhouse: deps.clickhouse });
-  registerDeliveryRoutes(app, { clickhouse: deps.clickhouse, retraining: deps.retraining ?? retrainingServiceFrom(config, deps.clickhouse, deps.log) });
+  registerDeliveryRoutes(app, {
+    clickhouse: deps.clickhouse,
+    retraining: deps.retraining ?? retrainingServiceFrom(config, deps.clickhouse, deps.log),
+    urlPolicy: config.alerting.urlPolicy,
+  });
   return app;
 }

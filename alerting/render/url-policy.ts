@@ -246,3 +246,16 @@ export async function checkOutgoingUrl(
     addressClass: chosen.addressClass,
   };
 }
+
+const NOT_RESOLVED = new Error('not resolved when saving');
+
+/**
+ * The checks that need no DNS answer (scheme, credentials, allow-list, address literals),
+ * for a definition being saved: a URL that can never pass is refused then, not at the first
+ * alert. Names are resolved and checked again before every request.
+ */
+export async function checkOutgoingUrlStatically(rawUrl: string, policy: OutgoingUrlPolicy): Promise<{ ok: true } | { ok: false; code: UrlRefusalCode; reason: string }> {
+  const check = await checkOutgoingUrl(rawUrl, policy, () => Promise.reject(NOT_RESOLVED));
+  if (check.ok || (check.code === 'resolution_failed' && check.reason.endsWith(NOT_RESOLVED.message))) return { ok: true };
+  return { ok: false, code: check.code, reason: check.reason };
+}

@@ -15,6 +15,8 @@ import { getChannelHealth, listChannelHealth, writeChannelHealth, type ChannelHe
 import { deleteDefinition, getDefinition, listDefinitions, saveDefinition, type DefinitionKind, type StoredDefinition } from '../../alerting/store/definition-store.js';
 import { listDeliveries, type DeliveryLogEntry, type DeliveryStatus } from '../../alerting/store/delivery-log.js';
 import { getRetrainingRun, listRetrainingRuns, type RetrainingRun } from '../../alerting/store/retraining-run-store.js';
+import type { RetrainingTarget } from '../../alerting/render/retraining.js';
+import { checkOutgoingUrlStatically, type OutgoingUrlPolicy } from '../../alerting/render/url-policy.js';
 import { formatTimestamp } from '../../analyzer/monitors/definition.js';
 import type { ClickHouseClient } from '../../storage/clickhouse.js';
 import { ApiError } from '../errors.js';
@@ -23,6 +25,29 @@ import { parseTimeParameter } from './time-parameter.js';
 export interface DeliveryRouteDeps {
   clickhouse: ClickHouseClient;
   retraining: RetrainingService;
+  /** Webhook and pipeline URLs are checked against it when saved (and again before every request). */
+  urlPolicy: OutgoingUrlPolicy;
+}
+
+/** The outgoing URLs of a definition, by the field that holds them. */
+function outgoingUrls(definition: Record<string, unknown>): Array<[field: string, url: string]> {
+  if (definition.kind === 'webhook' && typeof definition.url === 'string') return [['url', definition.url]];
+  const target = definition.target as RetrainingTarget | undefined;
+  if (target === undefined) return [];
+  switch (target.kind) {
+    case 'github': return [['target.api_url', target.api_url ?? 'https://api.github.com']];
+    case 'airflow': case 'kubeflow': return [['target.base_url', target.base_url]];
+    case 'webhook': return [['target.url', target.url]];
+  }
+}
+
+async function checkUrls(definition: Record<string, unknown>, policy: OutgoingUrlPolicy, what: string): Promise<void> {
+  for (const [field, url] of outgoingUrls(definition)) {
+    const check = await checkOutgoingUrlStatically(url, policy);
+    if (!check.ok) {
+      throw new ApiError('DW_INVALID_DEFINITION', `${what}: ${field}: refused by the outgoing URL policy (${check.code}): ${check.reason}`, { field });
+    }
+  }
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
@@ -206,11 +231,12 @@ const CallbackBody = Type.Object({
 }, { additionalProperties: false });
 
 export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRouteDeps): void {
-  const { clickhouse: client, retraining } = deps;
+  const { clickhouse: client, retraining, urlPolicy } = deps;
 
   registerDefinitionRoutes<ChannelDefinition>(app, client, {
     kind: 'channel', path: '/v1/channels', what: 'channel', parse: (value) => parseChannel(value),
     secretKind: (definition) => String(definition.kind),
+    check: (definition) => checkUrls(definition as unknown as Record<string, unknown>, urlPolicy, 'channel'),
     view: async (definition) => ({ health: healthView(await getChannelHealth(client, definition.id)) }),
   });
   registerDefinitionRoutes(app, client, {
@@ -225,6 +251,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
   registerDefinitionRoutes(app, client, {
     kind: 'retraining_target', path: '/v1/retraining-targets', what: 'retraining target', parse: (value) => parseRetrainingTarget(value),
     secretKind: () => 'retraining_target',
+    check: (definition) => checkUrls(definition as unknown as Record<string, unknown>, urlPolicy, 'retraining target'),
   });
 
   app.post('/v1/channels/:id/enable', {

@@ -122,6 +122,33 @@ describe('channels and subscriptions through the API', () => {
     }
   });
 
+  test('outgoing URLs that the policy can never allow are refused when saved, naming the field', async () => {
+    const strict = await buildApi({
+      config: { ...config, alerting: { ...config.alerting, urlPolicy: { allowedHosts: ['hooks.example.com'], allowPrivate: false } } },
+      clickhouse: client, kafka, metrics: new Metrics({ defaultMetrics: false }), log, retraining,
+    });
+    try {
+      const cases: Array<{ url: string; body: unknown; field: string; code: string }> = [
+        { url: '/v1/channels', body: { id: 'p1', kind: 'webhook', url: 'https://10.1.2.3/hook', secret: 's' }, field: 'url', code: 'host_not_allowed' },
+        { url: '/v1/channels', body: { id: 'p2', kind: 'webhook', url: 'http://hooks.example.com/hook', secret: 's' }, field: 'url', code: 'insecure_scheme' },
+        { url: '/v1/retraining-targets', body: { id: 't1', target: { kind: 'github', repository: 'acme/model', token: 'x' } }, field: 'target.api_url', code: 'host_not_allowed' },
+        { url: '/v1/retraining-targets', body: { id: 't2', target: { kind: 'airflow', base_url: 'https://airflow.internal', dag_id: 'retrain' } }, field: 'target.base_url', code: 'host_not_allowed' },
+      ];
+      for (const { url, body, field, code } of cases) {
+        const response = await strict.inject({ method: 'POST', url, payload: body as object });
+        assert.equal(response.statusCode, 400, `${url} ${JSON.stringify(body)}: ${response.body}`);
+        const error = (response.json() as { error: { message: string; details: { field: string } } }).error;
+        assert.equal(error.details.field, field);
+        assert.match(error.message, new RegExp(code));
+      }
+      const allowed = await strict.inject({ method: 'POST', url: '/v1/channels', payload: { id: 'p3', kind: 'webhook', url: 'https://hooks.example.com/driftwatch', secret: 's' } });
+      assert.equal(allowed.statusCode, 201, allowed.body);
+      assert.equal((await strict.inject({ method: 'DELETE', url: '/v1/channels/p3' })).statusCode, 204);
+    } finally {
+      await strict.close();
+    }
+  });
+
   test('subscriptions: channel + models + minimum severity', async () => {
     for (const subscription of [
       { id: 'risk-slack', channel_id: 'slack-risk', models: ['fraud'], min_severity: 'warning' },

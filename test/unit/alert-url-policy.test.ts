@@ -4,7 +4,7 @@
 // private address (DNS rebinding). The resolver is a fake that records its calls.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkOutgoingUrl, classifyAddress, hostAllowed, parseIPv6, type OutgoingUrlPolicy, type Resolver } from '../../alerting/render/url-policy.js';
+import { checkOutgoingUrl, checkOutgoingUrlStatically, classifyAddress, hostAllowed, parseIPv6, type OutgoingUrlPolicy, type Resolver } from '../../alerting/render/url-policy.js';
 
 const DNS: Record<string, string[]> = {
   'hooks.example.com': ['93.184.216.34'],
@@ -200,4 +200,31 @@ test('hostAllowed', () => {
     { host: 'x', list: [], allowed: false },
   ];
   for (const c of cases) assert.equal(hostAllowed(c.host, c.list), c.allowed, `${c.host} in ${c.list.join(',')}`);
+});
+
+test('checkOutgoingUrlStatically: what can be refused when a definition is saved, without DNS', async (t) => {
+  const open: OutgoingUrlPolicy = { allowedHosts: ['*'], allowPrivate: false };
+  const listed: OutgoingUrlPolicy = { allowedHosts: ['hooks.example.com', '*.corp.example'], allowPrivate: false };
+  const privateOk: OutgoingUrlPolicy = { allowedHosts: ['*'], allowPrivate: true };
+  const rows: Array<{ url: string; policy: OutgoingUrlPolicy; expected: 'ok' | string }> = [
+    { url: 'https://hooks.example.com/x', policy: open, expected: 'ok' },
+    { url: 'https://a.corp.example/x', policy: listed, expected: 'ok' },
+    { url: 'https://evil.example.org/x', policy: listed, expected: 'host_not_allowed' },
+    { url: 'http://hooks.example.com/x', policy: open, expected: 'insecure_scheme' },
+    { url: 'https://10.0.0.5/x', policy: open, expected: 'address_not_allowed' },
+    { url: 'https://[::1]/x', policy: open, expected: 'address_not_allowed' },
+    { url: 'https://user:pw@hooks.example.com/x', policy: open, expected: 'credentials_in_url' },
+    { url: 'ftp://hooks.example.com/x', policy: open, expected: 'scheme_not_allowed' },
+    { url: 'not a url', policy: open, expected: 'invalid_url' },
+    { url: 'http://127.0.0.1:9/x', policy: privateOk, expected: 'ok' },
+    // A name is resolved (and checked) before every request, not when saved.
+    { url: 'http://intranet.corp/x', policy: privateOk, expected: 'ok' },
+    { url: 'https://name-that-does-not-resolve.invalid/x', policy: open, expected: 'ok' },
+  ];
+  for (const row of rows) {
+    await t.test(`${row.url} (${JSON.stringify(row.policy)})`, async () => {
+      const check = await checkOutgoingUrlStatically(row.url, row.policy);
+      assert.equal(check.ok ? 'ok' : check.code, row.expected);
+    });
+  }
 });
