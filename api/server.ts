@@ -20,7 +20,7 @@ import { registerReferenceRoutes } from './routes/references.js';
 import { registerResultRoutes } from './routes/results.js';
 import { registerRuleRoutes } from './routes/rules.js';
 import { enqueueJobs } from '../analyzer/service/job-runner.js';
-import { MonitorSchema } from '../analyzer/monitors/index.js';
+import { MonitorSchema, type Monitor } from '../analyzer/monitors/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -37,6 +37,8 @@ export interface ApiDeps {
   log: Logger;
   /** Default: one built from the configuration. */
   retraining?: RetrainingService;
+  /** Called (not awaited) after a monitor is saved through the API. */
+  onMonitorSaved?(monitor: Monitor): void;
 }
 
 async function isClickHouseReachable(client: ClickHouseClient): Promise<boolean> {
@@ -101,7 +103,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   }, async () => ({ models: await listModels(deps.clickhouse) }));
 
   registerIngestRoutes(app, deps);
-  registerMonitorRoutes(app, { clickhouse: deps.clickhouse, enqueueJobs: (jobs) => enqueueJobs(deps.kafka, config.kafka.topics.jobs, jobs) });
+  registerMonitorRoutes(app, {
+    clickhouse: deps.clickhouse,
+    enqueueJobs: (jobs) => enqueueJobs(deps.kafka, config.kafka.topics.jobs, jobs),
+    ...(deps.onMonitorSaved === undefined ? {} : { onSaved: deps.onMonitorSaved }),
+  });
   registerResultRoutes(app, { clickhouse: deps.clickhouse });
   registerReferenceRoutes(app, { client: deps.clickhouse, log: deps.log });
   registerRuleRoutes(app, { clickhouse: deps.clickhouse });

@@ -7,10 +7,12 @@ import { channelSettings, retrainingServiceFrom } from '../alerting/delivery/fro
 import { encodeNotificationMessage, type NotificationMessage } from '../alerting/delivery/notification-message.js';
 import { catchUp, evaluateWindow, EvaluationQueue } from '../alerting/service/evaluator.js';
 import { syncConfigRules } from '../alerting/store/rule-store.js';
-import { getReferenceDataset } from '../analyzer/references/reference-store.js';
+import { datasetLookup } from '../analyzer/references/reference-store.js';
 import { enqueueJobs, JobRunner } from '../analyzer/service/job-runner.js';
 import { syncConfigMonitors } from '../analyzer/service/monitor-store.js';
 import { AnalysisScheduler } from '../analyzer/service/scheduler.js';
+import { freezeReferenceAtRegistration } from '../analyzer/service/window-analysis.js';
+import type { Monitor } from '../analyzer/monitors/index.js';
 import { buildApi } from '../api/server.js';
 import type { DriftwatchConfig } from '../config/config.js';
 import { isLoopbackHost } from '../config/config.js';
@@ -20,7 +22,7 @@ import { KafkaIngest } from '../ingest/kafka-ingest.js';
 import { KafkaAdapter } from '../messaging/kafka.js';
 import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
-import { createClickHouse } from '../storage/clickhouse.js';
+import { createClickHouse, type ClickHouseClient } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrate.js';
 
 export interface RunningDriftwatch {
@@ -40,6 +42,9 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
   await kafka.ensureTopics([topics.predictions, topics.features, topics.labels, topics.dlq, topics.jobs, topics.notifications], config.kafka.topicPartitions);
   const configMonitors = await syncConfigMonitors(clickhouse, config.monitors);
   if (configMonitors.written + configMonitors.deleted > 0) log.info('monitors from the config file synchronised', { ...configMonitors, declared: config.monitors.length });
+  // Fixed references of monitors as code are frozen now, in the background (the first analysis would otherwise).
+  const freezeOnRegistration = referenceFreezer(clickhouse, log);
+  const configFreezes = Promise.all(config.monitors.map(freezeOnRegistration));
   const configRules = await syncConfigRules(clickhouse, config.rules);
   if (configRules.written + configRules.deleted > 0) log.info('alert rules from the config file synchronised', { ...configRules, declared: config.rules.length });
 
@@ -72,10 +77,7 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
         retryInitialMs: config.analyzer.retryInitialMs,
         instance: config.analyzer.instance,
       },
-      findDataset: async (name) => {
-        const dataset = await getReferenceDataset(clickhouse, name);
-        return dataset === null ? null : { uploadId: dataset.upload_id };
-      },
+      findDataset: datasetLookup(clickhouse),
       log,
       afterWindowStored: async ({ monitor, window, runId }) => {
         await evaluations.run(() => evaluateWindow({ client: clickhouse, monitor, window, runId, now: Date.now(), publicUrl, publish }));
@@ -142,7 +144,7 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
   let api: FastifyInstance | undefined;
   let url: string | undefined;
   if (config.roles.has('api')) {
-    api = await buildApi({ config, clickhouse, kafka, metrics, log, retraining });
+    api = await buildApi({ config, clickhouse, kafka, metrics, log, retraining, onMonitorSaved: (monitor) => void freezeOnRegistration(monitor) });
     url = await api.listen({ host: config.http.host, port: config.http.port });
     if (config.auth.tokens.length === 0) {
       log.warn('no API tokens configured: the API is unauthenticated and bound to loopback only', { host: config.http.host, loopback: isLoopbackHost(config.http.host) });
@@ -155,6 +157,7 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
     // Shutdown checklist: stop intake, drain the batch in flight (written + committed), close clients.
     stopping ??= (async () => {
       await api?.close();
+      await configFreezes;
       await scheduler?.stop();
       clearInterval(alertCatchUp);
       await catchUpRunning;
@@ -169,4 +172,11 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
     return stopping;
   };
   return { url, stop };
+}
+
+/** Freezes a monitor's fixed reference in the background; failures are logged, the first analysis freezes it then. */
+function referenceFreezer(client: ClickHouseClient, log: Logger): (monitor: Monitor) => Promise<void> {
+  return (monitor) => freezeReferenceAtRegistration({ client, findDataset: datasetLookup(client), nowMs: Date.now() }, monitor)
+    .then((outcome) => { if (outcome === 'frozen') log.info('reference bins frozen at registration', { monitor_id: monitor.id }); })
+    .catch((error: unknown) => log.warn('freezing the reference at registration failed; the first analysis will', { monitor_id: monitor.id, error: (error as Error).message }));
 }

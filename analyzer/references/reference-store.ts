@@ -11,6 +11,7 @@ import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { ByteWriter, rowEncoder, type ColumnSpec, type ColumnType, type RowEncoder } from '../../storage/row-binary.js';
 import { sql } from '../../storage/sql.js';
 import { referenceRowsFromText, surveyReferenceText, type ColumnRoles, type InputFormat, type ReferenceRow } from './dataset-rows.js';
+import type { DatasetLookup } from '../service/window-analysis.js';
 
 export const DATASET_NAME_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const MODEL_ID_PATTERN = new RegExp(ModelId.pattern!);
@@ -262,4 +263,12 @@ export async function deleteReferenceDataset(client: ClickHouseClient, name: str
   // The marker carries the deleted upload's id, so version + 1 covers it as well.
   await deleteOlderUploads(client, name, version + 1, null);
   return true;
+}
+
+/** The analyzer's view of the catalog: the newest upload of a named dataset. */
+export function datasetLookup(client: ClickHouseClient): DatasetLookup {
+  return async (name) => {
+    const dataset = await getReferenceDataset(client, name);
+    return dataset === null ? null : { uploadId: dataset.upload_id };
+  };
 }

@@ -64,7 +64,8 @@ function referenceSpan(reference: ResolvedReference): { from: number | null; to:
   return reference.kind === 'traffic' ? { from: reference.from, to: reference.to } : { from: null, to: null };
 }
 
-export async function analyzeWindow(context: WindowAnalysisContext, monitor: Monitor, window: TimeWindow): Promise<WindowResults[]> {
+/** The reference of a window, its dataset side when it is an uploaded dataset, and the key its profile is frozen under. */
+async function referenceOf(context: Pick<WindowAnalysisContext, 'findDataset'>, monitor: Monitor, window: TimeWindow) {
   const reference = resolveReference(monitor, window);
   let datasetSource: SideSource | null = null;
   let referenceKey = reference.key;
@@ -76,6 +77,38 @@ export async function analyzeWindow(context: WindowAnalysisContext, monitor: Mon
       referenceKey = `${reference.key}:${dataset.uploadId}`;
     }
   }
+  return { reference, datasetSource, referenceKey };
+}
+
+export type RegistrationFreeze = 'frozen' | 'already_frozen' | 'not_frozen_kind' | 'no_reference' | 'too_few_events';
+
+/**
+ * Freezes the bin edges of a fixed or dataset reference when its monitor is registered, so
+ * events that later arrive inside a fixed range do not move them. The whole traffic only:
+ * segment values are known once windows are analysed, and each segment's edges are frozen
+ * by the first analysis that sees it. Reads the reference on both sides of one analysis.
+ */
+export async function freezeReferenceAtRegistration(context: Omit<WindowAnalysisContext, 'runId'>, monitor: Monitor): Promise<RegistrationFreeze> {
+  // Fixed and dataset references do not depend on the window; any window resolves them.
+  const window = { start: context.nowMs, end: context.nowMs + 1 };
+  const { reference, datasetSource, referenceKey } = await referenceOf(context, monitor, window);
+  if (!reference.frozen) return 'not_frozen_kind';
+  if ((await loadFrozenEdges(context.client, referenceKey)).size > 0) return 'already_frozen';
+  let side: SideSource | null = datasetSource;
+  if (reference.kind === 'traffic') {
+    const joinFeatureLogs = await hasFeatureLogs(context.client, monitor.modelId, reference.from, reference.to);
+    side = trafficSource(monitor, reference.modelVersion, reference.from, reference.to, null, joinFeatureLogs);
+  }
+  if (side === null) return 'no_reference';
+  const rows = await countSideRows(context.client, side, side);
+  if (rows.reference < monitor.minEvents) return 'too_few_events';
+  const drift = await analyzeColumnDrift(context.client, { reference: side, current: side, selection: selection(monitor), rows, frozenEdges: new Map() });
+  await freezeEdges(context.client, referenceKey, drift.computedEdges, context.nowMs);
+  return 'frozen';
+}
+
+export async function analyzeWindow(context: WindowAnalysisContext, monitor: Monitor, window: TimeWindow): Promise<WindowResults[]> {
+  const { reference, datasetSource, referenceKey } = await referenceOf(context, monitor, window);
   const segments: Array<SegmentFilter | null> = [null, ...(await segmentValues(context.client, monitor, window))];
   const span = reference.kind === 'traffic' ? { from: Math.min(reference.from, window.start), to: Math.max(reference.to, window.end) } : { from: window.start, to: window.end };
   const joinFeatureLogs = await hasFeatureLogs(context.client, monitor.modelId, span.from, span.to);

@@ -20,6 +20,8 @@ import { parseTimeParameter } from './time-parameter.js';
 export interface MonitorRouteDeps {
   clickhouse: ClickHouseClient;
   enqueueJobs(jobs: AnalysisJob[]): Promise<void>;
+  /** Called after a monitor is saved (not awaited): a fixed reference's bins are frozen here. */
+  onSaved?(monitor: Monitor): void;
 }
 
 const MonitorIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
@@ -71,7 +73,9 @@ export function registerMonitorRoutes(app: FastifyInstance, deps: MonitorRouteDe
   }, async (request, reply) => {
     const monitor = parseBody(request.body);
     if ((await getMonitor(clickhouse, monitor.id)) !== null) throw new ApiError('DW_MONITOR_EXISTS', `monitor "${monitor.id}" exists; PUT /v1/monitors/${monitor.id} replaces it`);
-    return reply.code(201).send(view(await saveMonitor(clickhouse, monitor, 'api')));
+    const saved = await saveMonitor(clickhouse, monitor, 'api');
+    deps.onSaved?.(monitor);
+    return reply.code(201).send(view(saved));
   });
 
   app.put('/v1/monitors/:id', {
@@ -81,7 +85,9 @@ export function registerMonitorRoutes(app: FastifyInstance, deps: MonitorRouteDe
     const { id } = request.params as { id: string };
     const monitor = parseBody(request.body, id);
     const created = (await getMonitor(clickhouse, id)) === null;
-    return reply.code(created ? 201 : 200).send(view(await saveMonitor(clickhouse, monitor, 'api')));
+    const saved = await saveMonitor(clickhouse, monitor, 'api');
+    deps.onSaved?.(monitor);
+    return reply.code(created ? 201 : 200).send(view(saved));
   });
 
   app.delete('/v1/monitors/:id', {

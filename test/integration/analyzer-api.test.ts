@@ -95,6 +95,25 @@ test('monitors over the API: validation names the field, ids are unique, scopes 
   assert.equal((await api('GET', '/v1/monitors/nope', undefined, READER)).json.error.code, 'DW_MONITOR_NOT_FOUND');
 });
 
+test('a monitor with a fixed reference has its bins frozen when it is registered, before any window is analysed', async () => {
+  const from = WINDOW - DAY;
+  const created = await api('POST', '/v1/monitors', {
+    id: 'shop-fixed', model_id: 'shop', model_version: 'v1', window: '1h', catch_up: '2h',
+    reference: { type: 'fixed', from: new Date(from).toISOString(), to: new Date(from + 12 * HOUR).toISOString() },
+  });
+  assert.equal(created.status, 201);
+  const frozen = await waitFor(async () => {
+    const rows = await queryRows<{ column_name: string }>(client, 'SELECT DISTINCT column_name FROM reference_profiles ORDER BY column_name');
+    return rows.length > 0 ? rows.map((row) => row.column_name) : undefined;
+  }, { timeoutMs: 30_000, what: 'the reference profile frozen at registration' });
+  assert.deepEqual(frozen, ['f.x', 'score']);
+  // The scheduler may analyse the monitor's recent (empty) windows meanwhile; none has enough events to freeze anything.
+  const analysed = await queryRows<{ n: string }>(client, "SELECT count() AS n FROM window_results WHERE monitor_id = 'shop-fixed' AND status = 'ok'");
+  assert.equal(Number(analysed[0]!.n), 0, 'frozen by the registration, not by an analysis');
+  const deleted = await fetch(`${driftwatch.url}/v1/monitors/shop-fixed`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
+  assert.equal(deleted.status, 204);
+});
+
 test('run now: the job goes through Kafka, and drift and performance come back shaped per column and metric', async () => {
   const rule = await api('POST', '/v1/rules', { preset: 'any_feature_drifts', params: { model_id: 'shop', monitor_id: 'shop-hourly' }, id: 'shop-drift' });
   assert.equal(rule.status, 201);

@@ -12,6 +12,7 @@ import { jobId, type AnalysisJob } from '../../analyzer/service/jobs.js';
 import { listMonitors, saveMonitor, syncConfigMonitors } from '../../analyzer/service/monitor-store.js';
 import { driftSeries, performanceSeries, windowSummaries } from '../../analyzer/service/result-queries.js';
 import { AnalysisScheduler } from '../../analyzer/service/scheduler.js';
+import { freezeReferenceAtRegistration } from '../../analyzer/service/window-analysis.js';
 import { getReferenceDataset } from '../../analyzer/references/reference-store.js';
 import { analyzeCategoricalColumn, analyzeNumericColumn, decideRun } from '../../analyzer/stats/index.js';
 import { createRandom, normal } from '../../demo/traffic.js';
@@ -205,6 +206,23 @@ test('a fixed reference freezes its bin edges; a version reference compares cham
   assert.equal(versus?.reference.count, 1500);
   assert.equal(versus?.current_count, 1200);
   assert.equal(versus?.model_version, 'v2');
+});
+
+test('a fixed reference registered before late events keeps the bins frozen at registration', async () => {
+  const registered = monitor({ id: 'fixed-registered', reference: { type: 'fixed', from: new Date(FIXED_FROM + 12 * HOUR).toISOString(), to: new Date(FIXED_FROM + DAY).toISOString() } });
+  await saveMonitor(client, registered, 'api');
+  const context = { client, findDataset: async () => null, nowMs: Date.now() };
+  assert.equal(await freezeReferenceAtRegistration(context, registered), 'frozen');
+  assert.equal(await freezeReferenceAtRegistration(context, registered), 'already_frozen');
+  assert.equal(await freezeReferenceAtRegistration(context, monitor({ id: 'trailing-one' })), 'not_frozen_kind');
+  const [atRegistration] = await queryRows<{ edges: number[] }>(client, "SELECT argMax(bin_edges, frozen_ms) AS edges FROM reference_profiles WHERE column_name = 'f.amount'");
+  assert.ok(atRegistration !== undefined && atRegistration.edges.length > 0);
+
+  // Shifted events arrive inside the reference span before the first window is analysed.
+  await insertPredictions(client, traffic('fraud', 'v1', FIXED_FROM + 12 * HOUR, HOUR, 400, 3, 11).predictions.map((event) => ({ ...event, event_id: `late-registered-${event.event_id}` })));
+  assert.equal(await runner.runJob(job('fixed-registered')), 'succeeded');
+  const [series] = await driftSeries(client, { modelId: 'fraud', monitorId: 'fixed-registered', column: 'amount', limit: 1 }, true);
+  assert.deepEqual(series!.points[0]!.histogram!.bin_edges, atRegistration.edges.map(Number));
 });
 
 test('a dataset reference compares live traffic with an uploaded training set', async () => {
