@@ -7,6 +7,9 @@ import type { OutgoingMessage } from '../../messaging/kafka.js';
 
 export const NOTIFICATION_MESSAGE_VERSION = 1;
 
+const KINDS: ReadonlySet<string> = new Set(['firing', 'repeat', 'resolved']);
+const SEVERITIES: ReadonlySet<string> = new Set(['info', 'warning', 'critical']);
+
 export interface NotificationMessage {
   notification: AlertNotification;
   /** The rule's retraining target when it fired; null otherwise. */
@@ -37,8 +40,10 @@ export function decodeNotificationMessage(value: Buffer | string | null): Notifi
     throw new NotificationMessageError(`unsupported message version ${JSON.stringify(record?.v)}`);
   }
   const n = record.notification;
+  // Routing reads the severity and kind, the latency the window: a message without them would match nobody, silently.
   if (n === undefined || n === null || typeof n !== 'object' || typeof n.idempotencyKey !== 'string' || typeof n.modelId !== 'string'
-    || typeof n.kind !== 'string' || !Array.isArray(n.items)) {
+    || !KINDS.has(String(n.kind)) || !SEVERITIES.has(String(n.severity)) || !Array.isArray(n.items)
+    || typeof n.window !== 'object' || n.window === null || typeof n.window.end !== 'number') {
     throw new NotificationMessageError('notification is missing or incomplete');
   }
   if (record.retrain !== null && typeof record.retrain !== 'string') throw new NotificationMessageError('retrain must be a string or null');

@@ -65,7 +65,7 @@ export function applyCallback(current: RetrainingStatus, reported: CallbackStatu
     case 'send_failed':
       return { accept: true, next: reported, changed: true };
     case 'started':
-      return reported === 'started' ? { accept: true, next: current, changed: false } : { accept: true, next: reported, changed: true };
+      return { accept: true, next: reported, changed: true };
     case 'succeeded':
     case 'failed':
       return { accept: false, problem: `the run already finished as ${current}` };
