@@ -47,3 +47,8 @@ export interface AlertNotification {
   firingSince: number | null;
   createdAt: number;
 }
+
+/** The columns an alert lists, in item order, each once (window-level items have none). */
+export function alertColumns(notification: Pick<AlertNotification, 'items'>): string[] {
+  return [...new Set(notification.items.flatMap((item) => (item.column === null ? [] : [item.column])))];
+}

@@ -42,9 +42,10 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
   await kafka.ensureTopics([topics.predictions, topics.features, topics.labels, topics.dlq, topics.jobs, topics.notifications], config.kafka.topicPartitions);
   const configMonitors = await syncConfigMonitors(clickhouse, config.monitors);
   if (configMonitors.written + configMonitors.deleted > 0) log.info('monitors from the config file synchronised', { ...configMonitors, declared: config.monitors.length });
-  // Fixed references of monitors as code are frozen now, in the background (the first analysis would otherwise).
+  // Fixed references of monitors as code are frozen now, in the background, by a process that
+  // analyses (the first analysis would otherwise); an ingest-only process leaves it to them.
   const freezeOnRegistration = referenceFreezer(clickhouse, log);
-  const configFreezes = Promise.all(config.monitors.map(freezeOnRegistration));
+  const configFreezes = config.roles.has('analyzer') ? Promise.all(config.monitors.map(freezeOnRegistration)) : Promise.resolve();
   const configRules = await syncConfigRules(clickhouse, config.rules);
   if (configRules.written + configRules.deleted > 0) log.info('alert rules from the config file synchronised', { ...configRules, declared: config.rules.length });
 

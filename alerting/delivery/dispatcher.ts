@@ -159,7 +159,8 @@ export class NotificationDispatcher {
     const results = await Promise.all(routes.map(async (route): Promise<ChannelDispatch> => {
       const done = progress.get(route.channel.id);
       if (done?.finished) return { channelId: route.channel.id, status: 'already_finished', attempts: done.attempts };
-      if (health.get(route.channel.id)?.disabled) return this.skipDisabled(route, notification);
+      const channelHealth = health.get(route.channel.id);
+      if (channelHealth?.disabled) return this.skipDisabled(route, notification, channelHealth.reason);
       return this.deliver(route, notification, done?.attempts ?? 0);
     }));
     let retrainingRunId: string | null = null;
@@ -169,12 +170,11 @@ export class NotificationDispatcher {
     return { channels: results, retrainingRunId };
   }
 
-  private async skipDisabled(route: Route, notification: AlertNotification): Promise<ChannelDispatch> {
-    const health = await getChannelHealth(this.deps.client, route.channel.id);
+  private async skipDisabled(route: Route, notification: AlertNotification, reason: string): Promise<ChannelDispatch> {
     await logDeliveries(this.deps.client, [{
       idempotencyKey: notification.idempotencyKey, channelId: route.channel.id, channelKind: route.channel.kind, subscriptionIds: route.subscriptionIds,
       modelId: notification.modelId, notificationKind: notification.kind, attempt: 0, status: 'skipped', responseCode: null, detail: '',
-      errorCode: 'DW_CHANNEL_DISABLED', error: `channel disabled: ${health.reason}`, startedMs: this.now(), durationMs: 0, instance: this.deps.settings.instance,
+      errorCode: 'DW_CHANNEL_DISABLED', error: `channel disabled: ${reason}`, startedMs: this.now(), durationMs: 0, instance: this.deps.settings.instance,
     }]);
     this.deps.metrics?.delivered(route.channel.kind, 'skipped', null);
     return { channelId: route.channel.id, status: 'skipped', attempts: 0 };

@@ -14,7 +14,7 @@ import { RetrainingSender, retrainingChannel } from '../channels/retraining-send
 import type { RetryPolicy } from '../channels/retry-policy.js';
 import type { AlertNotification } from '../notification.js';
 import { retrainingRequest } from '../render/retraining.js';
-import { getDefinition, listDefinitions } from '../store/definition-store.js';
+import { getDefinition } from '../store/definition-store.js';
 import { getRetrainingRun, listRetrainingRuns, writeRetrainingRun, type RetrainingRun, type RetrainingRunRecord } from '../store/retraining-run-store.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ClickHouseClient } from '../../storage/clickhouse.js';
@@ -82,18 +82,6 @@ export class RetrainingService {
   async getTarget(targetId: string): Promise<RetrainingTargetDefinition | null> {
     const stored = await getDefinition(this.deps.client, 'retraining_target', targetId);
     return stored === null ? null : parseRetrainingTarget(stored.definition);
-  }
-
-  async listTargets(): Promise<RetrainingTargetDefinition[]> {
-    const stored = await listDefinitions(this.deps.client, 'retraining_target');
-    return stored.flatMap((entry) => {
-      try {
-        return [parseRetrainingTarget(entry.definition)];
-      } catch (error) {
-        this.deps.log.error('stored retraining target no longer parses; skipped', { target_id: entry.id, error: (error as Error).message });
-        return [];
-      }
-    });
   }
 
   /** A firing alert for a rule with `retrain`: creates its run once, whatever the redeliveries. */

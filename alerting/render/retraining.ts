@@ -10,7 +10,7 @@
  * `request.url` with `checkOutgoingUrl` and applies timeouts and the retry rule that
  * `deduplication` allows.
  */
-import type { AlertNotification, ComparisonOperator, NotificationKind, Severity } from '../notification.js';
+import { alertColumns, type AlertNotification, type ComparisonOperator, type NotificationKind, type Severity } from '../notification.js';
 import { truncate } from './format.js';
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, webhookSignatureHeader } from './webhook.js';
 
@@ -152,7 +152,7 @@ export function retrainingContext(input: RetrainingTriggerInput): RetrainingCont
     model: { id: n.modelId, version: n.modelVersion, monitor_id: n.monitorId, segment: n.segment === null ? null : { ...n.segment } },
     window: { start: new Date(n.window.start).toISOString(), end: new Date(n.window.end).toISOString() },
     reference: { kind: n.reference.kind, description: n.reference.description },
-    drifted_features: [...new Set(n.items.flatMap((item) => (item.column === null ? [] : [item.column])))],
+    drifted_features: alertColumns(n),
     metrics: n.items.map((item) => ({
       column: item.column,
       metric: item.metric,

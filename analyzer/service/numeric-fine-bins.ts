@@ -48,6 +48,7 @@ import {
   DECILE_PROBABILITIES,
   decileEdgesFromRanks,
   decileRanks,
+  forEachValueCount,
   NumericStreamFold,
   type NumericBins,
   type NumericColumnMetrics,
@@ -497,6 +498,12 @@ function resolveGroups(groups: Bins, flags: Uint8Array, reference: Float64Array,
   let i = 0;
   let j = 0;
   let out = 0;
+  const record = (value: number, referenceCount: number, currentCount: number): void => {
+    resolved.value[out] = value;
+    resolved.reference[out] = referenceCount;
+    resolved.current[out] = currentCount;
+    out++;
+  };
   for (let g = 0; g < groups.count; g++) {
     const r = groups.reference[g]!;
     const c = groups.current[g]!;
@@ -514,27 +521,9 @@ function resolveGroups(groups: Bins, flags: Uint8Array, reference: Float64Array,
       throw new RangeError(`fewer refined values than fine bin ${g} counted: the data changed between the two reads`);
     }
     resolved.start[g] = out;
-    const referenceEnd = i + r;
-    const currentEnd = j + c;
-    while (i < referenceEnd || j < currentEnd) {
-      const nextReference = i < referenceEnd ? reference[i]! : Infinity;
-      const nextCurrent = j < currentEnd ? current[j]! : Infinity;
-      const value = nextReference <= nextCurrent ? nextReference : nextCurrent;
-      let referenceCount = 0;
-      let currentCount = 0;
-      while (i < referenceEnd && reference[i] === value) {
-        i++;
-        referenceCount++;
-      }
-      while (j < currentEnd && current[j] === value) {
-        j++;
-        currentCount++;
-      }
-      resolved.value[out] = value;
-      resolved.reference[out] = referenceCount;
-      resolved.current[out] = currentCount;
-      out++;
-    }
+    forEachValueCount(reference.subarray(i, i + r), current.subarray(j, j + c), record);
+    i += r;
+    j += c;
     if (!(resolved.value[resolved.start[g]!]! === groups.min[g] && resolved.value[out - 1]! === groups.max[g])) {
       throw new RangeError(`refined values of fine bin ${g} do not match its range: the data changed between the two reads`);
     }

@@ -13,7 +13,7 @@ import { getSilence, expireSilence, listSilences, saveSilence } from '../../aler
 import { listActiveStates } from '../../alerting/store/state-store.js';
 import type { ClickHouseClient } from '../../storage/clickhouse.js';
 import { ApiError } from '../errors.js';
-import { parseTimeParameter } from './time-parameter.js';
+import { limitParameter, oneOf, parseTimeParameter } from './query-parameters.js';
 
 export interface AlertRouteDeps {
   clickhouse: ClickHouseClient;
@@ -22,12 +22,6 @@ export interface AlertRouteDeps {
 const KINDS = ['firing', 'repeat', 'resolved'] as const;
 /** state=firing: the messages that announced or repeated a firing alert; state=resolved: the resolutions. */
 const STATES: Record<string, NotificationKind[]> = { firing: ['firing', 'repeat'], resolved: ['resolved'] };
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new ApiError('DW_BAD_REQUEST', `${name}: must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`, { field: name });
-  return value as T;
-}
 
 function eventView(event: AlertEvent): Record<string, unknown> {
   const n = event.notification;
@@ -95,11 +89,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: AlertRouteDeps):
     const muted = oneOf(query.muted, ['true', 'false'] as const, 'muted');
     let kinds: NotificationKind[] | undefined = state === undefined ? undefined : STATES[state];
     if (kind !== undefined) kinds = kinds === undefined ? [kind] : kinds.filter((candidate) => candidate === kind);
-    let limit = 100;
-    if (query.limit !== undefined) {
-      limit = Number(query.limit);
-      if (!/^\d+$/.test(query.limit) || limit < 1 || limit > 10_000) throw new ApiError('DW_BAD_REQUEST', `limit: must be an integer from 1 to 10000 (got ${JSON.stringify(query.limit)})`, { field: 'limit' });
-    }
+    const limit = limitParameter(query.limit, 100);
     const events = await listEvents(clickhouse, {
       ...(kinds === undefined ? {} : { kinds }),
       ...(query.model === undefined ? {} : { modelId: query.model }),

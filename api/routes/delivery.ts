@@ -17,10 +17,11 @@ import { listDeliveries, type DeliveryLogEntry, type DeliveryStatus } from '../.
 import { getRetrainingRun, listRetrainingRuns, type RetrainingRun } from '../../alerting/store/retraining-run-store.js';
 import type { RetrainingTarget } from '../../alerting/render/retraining.js';
 import { checkOutgoingUrlStatically, type OutgoingUrlPolicy } from '../../alerting/render/url-policy.js';
+import { alertColumns } from '../../alerting/notification.js';
 import { formatTimestamp } from '../../analyzer/monitors/definition.js';
 import type { ClickHouseClient } from '../../storage/clickhouse.js';
 import { ApiError } from '../errors.js';
-import { parseTimeParameter } from './time-parameter.js';
+import { limitParameter, oneOf, parseTimeParameter } from './query-parameters.js';
 
 export interface DeliveryRouteDeps {
   clickhouse: ClickHouseClient;
@@ -51,19 +52,6 @@ async function checkUrls(definition: Record<string, unknown>, policy: OutgoingUr
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], name: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new ApiError('DW_BAD_REQUEST', `${name}: must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`, { field: name });
-  return value as T;
-}
-
-function limitOf(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new ApiError('DW_BAD_REQUEST', `limit: must be an integer from 1 to 10000 (got ${JSON.stringify(value)})`, { field: 'limit' });
-  return limit;
-}
 
 /** The body with the URL's id filled in (or checked against it). */
 function withUrlId(body: unknown, id: string | undefined): unknown {
@@ -190,7 +178,7 @@ export function runView(run: RetrainingRun): Record<string, unknown> {
     summary: n.annotations.summary,
     window_start: formatTimestamp(n.window.start),
     window_end: formatTimestamp(n.window.end),
-    drifted_features: [...new Set(n.items.flatMap((item) => (item.column === null ? [] : [item.column])))],
+    drifted_features: alertColumns(n),
     link: n.link,
     decision: run.record.decision === null ? null : { ...run.record.decision, at: iso(run.record.decision.at) },
     request: run.record.request === null ? null : { ...run.record.request, at: iso(run.record.request.at) },
@@ -281,7 +269,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
     const q = request.query as Record<string, string | undefined>;
     const status = oneOf<DeliveryStatus>(q.status, ['delivered', 'retrying', 'failed', 'skipped'], 'status');
     const entries = await listDeliveries(client, {
-      limit: limitOf(q.limit, 200),
+      limit: limitParameter(q.limit, 200),
       ...(q.channel_id === undefined ? {} : { channelId: q.channel_id }),
       ...(q.idempotency_key === undefined ? {} : { idempotencyKey: q.idempotency_key }),
       ...(q.model_id === undefined ? {} : { modelId: q.model_id }),
@@ -302,7 +290,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
     const q = request.query as Record<string, string | undefined>;
     const status = oneOf(q.status, RETRAINING_STATUSES, 'status');
     const runs = await listRetrainingRuns(client, {
-      limit: limitOf(q.limit, 100),
+      limit: limitParameter(q.limit, 100),
       ...(q.model_id === undefined ? {} : { modelId: q.model_id }),
       ...(q.target_id === undefined ? {} : { targetId: q.target_id }),
       ...(status === undefined ? {} : { status }),

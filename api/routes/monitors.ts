@@ -15,7 +15,7 @@ import { deleteMonitor, getMonitor, listMonitors, saveMonitor, type StoredMonito
 import { listRuns, type RunStatus } from '../../analyzer/service/run-store.js';
 import type { ClickHouseClient } from '../../storage/clickhouse.js';
 import { ApiError } from '../errors.js';
-import { parseTimeParameter } from './time-parameter.js';
+import { parseTimeParameter } from './query-parameters.js';
 
 export interface MonitorRouteDeps {
   clickhouse: ClickHouseClient;

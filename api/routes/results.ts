@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { driftSeries, performanceSeries, windowSummaries, type ResultFilter } from '../../analyzer/service/result-queries.js';
 import type { ClickHouseClient } from '../../storage/clickhouse.js';
 import { ApiError } from '../errors.js';
-import { parseTimeParameter } from './time-parameter.js';
+import { parseTimeParameter } from './query-parameters.js';
 
 const ModelParams = Type.Object({ model: Type.String({ minLength: 1, maxLength: 256 }) });
 
