@@ -4,6 +4,7 @@ import type { EventKind } from '../schemas/events.js';
 import type { Rejection } from '../schemas/rejections.js';
 import { appendRow, ByteWriter, rowEncoder, type RowEncoder } from '../storage/row-binary.js';
 import { decodeMessage, type DecodeLimits, type RowByKind } from './decode.js';
+import { EventScanner } from './event-scanner.js';
 import { FEATURE_LOG_SPEC, LABEL_SPEC, PREDICTION_SPEC } from './rows.js';
 
 export const ENCODERS: { [K in EventKind]: RowEncoder<RowByKind[K]> } = {
@@ -23,6 +24,8 @@ export interface EncodedBatch {
 export interface DecodedBatch {
   encoded: EncodedBatch;
   rejected: Array<{ index: number; rejection: Rejection }>;
+  /** The decoded messages, handed back (a worker transfers them there and back, uncopied). */
+  messages: PackedMessages;
 }
 
 /** Messages packed for a cheap hand-over to a worker: one byte array, lengths (-1 = null). */
@@ -48,7 +51,11 @@ export function packMessages(values: ReadonlyArray<Buffer | null>): PackedMessag
   return { data, lengths };
 }
 
-export function decodeBatch(kind: EventKind, packed: PackedMessages, nowMs: number, limits: DecodeLimits): DecodedBatch {
+// One per thread (the scanner reuses its scratch memory; decodeBatch is synchronous).
+const scanner = new EventScanner();
+
+/** `scan: false` decodes every message by the reference path (tests compare the two). */
+export function decodeBatch(kind: EventKind, packed: PackedMessages, nowMs: number, limits: DecodeLimits, scan = true): DecodedBatch {
   const encoder = ENCODERS[kind] as RowEncoder<RowByKind[EventKind]>;
   const count = packed.lengths.length;
   const writer = new ByteWriter(Math.max(4096, packed.data.length * 1.2));
@@ -59,8 +66,15 @@ export function decodeBatch(kind: EventKind, packed: PackedMessages, nowMs: numb
   let offset = 0;
   for (let index = 0; index < count; index += 1) {
     const length = packed.lengths[index]!;
-    const bytes = length < 0 ? null : Buffer.from(packed.data.buffer, packed.data.byteOffset + offset, length);
+    const start = offset;
     offset += Math.max(0, length);
+    if (scan && length > 0 && length <= limits.maxMessageBytes && scanner.encode(kind, packed.data, start, start + length, nowMs, limits, writer)) {
+      rowEnds[rows] = writer.length;
+      indexes[rows] = index;
+      rows += 1;
+      continue;
+    }
+    const bytes = length < 0 ? null : Buffer.from(packed.data.buffer, packed.data.byteOffset + start, length);
     const decoded = decodeMessage(kind, bytes, nowMs, limits);
     if (!decoded.ok) {
       rejected.push({ index, rejection: decoded.rejection });
@@ -75,7 +89,7 @@ export function decodeBatch(kind: EventKind, packed: PackedMessages, nowMs: numb
     indexes[rows] = index;
     rows += 1;
   }
-  return { encoded: { bytes: writer.bytes(), rowEnds: rowEnds.slice(0, rows), indexes: indexes.slice(0, rows) }, rejected };
+  return { encoded: { bytes: writer.bytes(), rowEnds: rowEnds.slice(0, rows), indexes: indexes.slice(0, rows) }, rejected, messages: packed };
 }
 
 /** The bytes of rows [from, to) of an encoded batch. */

@@ -3,7 +3,7 @@
 // batches are decoded. With `workers: 0` everything runs inline (same code).
 import { Worker } from 'node:worker_threads';
 import type { EventKind } from '../schemas/events.js';
-import { decodeBatch, packMessages, type DecodedBatch } from './batch-decoder.js';
+import { decodeBatch, type DecodedBatch, type PackedMessages } from './batch-decoder.js';
 import type { DecodeLimits } from './decode.js';
 
 export interface DecodeRequest {
@@ -19,7 +19,7 @@ export type DecodeResponse = { id: number; ok: true; result: DecodedBatch } | { 
 
 // A batch decodes into short-lived garbage; a small heap keeps each worker's memory flat
 // (a V8 heap otherwise grows to hundreds of MB before it collects).
-const WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 };
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 };
 
 interface Pending {
   resolve(result: DecodedBatch): void;
@@ -64,8 +64,8 @@ export class DecodePool {
     return entry;
   }
 
-  async decode(kind: EventKind, values: ReadonlyArray<Buffer | null>, nowMs: number, limits: DecodeLimits): Promise<DecodedBatch> {
-    const packed = packMessages(values);
+  /** Decodes packed messages; they are transferred to the worker (unusable here) and come back in the result. */
+  async decode(kind: EventKind, packed: PackedMessages, nowMs: number, limits: DecodeLimits): Promise<DecodedBatch> {
     if (this.workers.length === 0) return decodeBatch(kind, packed, nowMs, limits);
     // Least busy worker: batches differ in size, round-robin would queue behind a big one.
     const entry = this.workers.reduce((best, candidate) => (candidate.pending.size < best.pending.size ? candidate : best));

@@ -15,6 +15,8 @@ port.on('message', (request: DecodeRequest) => {
   } catch (error) {
     response = { id: request.id, ok: false, error: (error as Error).stack ?? String(error) };
   }
-  const transfer = response.ok ? [response.result.encoded.bytes.buffer, response.result.encoded.rowEnds.buffer, response.result.encoded.indexes.buffer] : [];
+  const transfer = response.ok
+    ? [response.result.encoded.bytes.buffer, response.result.encoded.rowEnds.buffer, response.result.encoded.indexes.buffer, request.data.buffer, request.lengths.buffer]
+    : [];
   port.postMessage(response, transfer as ArrayBuffer[]);
 });

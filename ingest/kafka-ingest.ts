@@ -10,6 +10,7 @@ import type { EventKind } from '../schemas/events.js';
 import type { DecodedBatch } from './batch-decoder.js';
 import type { DecodePool } from './decode-pool.js';
 import { deadLetterMessage } from './dead-letter.js';
+import { heldMessage, holdBatch, type HeldBatch } from './held-batch.js';
 import { backoffDelay, WriteAbandonedError, type EventWriter } from './event-writer.js';
 
 export function topicKinds(topics: DriftwatchConfig['kafka']['topics']): Map<string, EventKind> {
@@ -89,8 +90,7 @@ export class KafkaIngest {
    */
   private async processBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
     const kind = this.kinds.get(batch.topic);
-    const last = batch.messages.at(-1);
-    if (!kind || !last) return;
+    if (!kind || batch.messages.length === 0) return;
     const key = `${batch.topic}/${batch.partition}`;
     this.activeBatches += 1;
     try {
@@ -99,7 +99,8 @@ export class KafkaIngest {
       const nowMs = this.now();
       // Decoding starts now, on a worker; the handler returns without waiting for it, so the
       // consumer thread decodes the next fetch while the worker decodes this one.
-      const decoding = this.deps.decodePool.decode(kind, batch.messages.map((message) => message.value), nowMs, this.deps.config.ingest);
+      const { held, values } = holdBatch(batch);
+      const decoding = this.deps.decodePool.decode(kind, values, nowMs, this.deps.config.ingest);
       decoding.catch(() => undefined);
       let queue = this.queues.get(key);
       if (!queue) {
@@ -112,7 +113,7 @@ export class KafkaIngest {
       const pipeline = queue;
       pipeline.pending += 1;
       const job = pipeline.tail
-        .then(async () => this.writeAndCommit(kind, batch, await decoding, control, nowMs))
+        .then(async () => this.writeAndCommit(kind, held, await decoding, control, nowMs))
         .then(() => {
           timer();
         }, (error: unknown) => {
@@ -124,7 +125,7 @@ export class KafkaIngest {
         });
       job.catch(() => undefined);
       pipeline.tail = job;
-      control.markFetched((BigInt(last.offset) + 1n).toString());
+      control.markFetched(held.nextOffset);
     } finally {
       this.activeBatches -= 1;
     }
@@ -142,13 +143,12 @@ export class KafkaIngest {
     throw new Error(`ingest of ${key} restarts from its last committed offset after: ${failed.message}`);
   }
 
-  private async writeAndCommit(kind: EventKind, batch: ConsumedBatch, decoded: DecodedBatch, control: BatchControl, nowMs: number): Promise<void> {
+  private async writeAndCommit(kind: EventKind, batch: HeldBatch, decoded: DecodedBatch, control: BatchControl, nowMs: number): Promise<void> {
     const { writer, metrics, log } = this.deps;
-    const last = batch.messages.at(-1)!;
     const source = { topic: batch.topic, partition: batch.partition };
     const deadLetters: OutgoingMessage[] = [];
     for (const { index, rejection } of decoded.rejected) {
-      deadLetters.push(deadLetterMessage(batch.messages[index]!, rejection, 'decode', source, nowMs));
+      deadLetters.push(deadLetterMessage(heldMessage(batch, decoded.messages, index), rejection, 'decode', source, nowMs));
       metrics.eventsRejected.inc({ kind, source: 'kafka', reason: rejection.code });
     }
     const rows = decoded.encoded.indexes.length;
@@ -163,21 +163,21 @@ export class KafkaIngest {
         },
       });
       for (const { index, rejection } of result.refused) {
-        deadLetters.push(deadLetterMessage(batch.messages[index]!, rejection, 'store', source, nowMs));
+        deadLetters.push(deadLetterMessage(heldMessage(batch, decoded.messages, index), rejection, 'store', source, nowMs));
         metrics.eventsRejected.inc({ kind, source: 'kafka', reason: rejection.code });
       }
       await this.sendDeadLetters(deadLetters, control, shouldContinue);
-      await control.commit((BigInt(last.offset) + 1n).toString());
+      await control.commit(batch.nextOffset);
       metrics.eventsIngested.inc({ kind, source: 'kafka' }, result.written);
       metrics.batchRows.observe({ kind }, rows);
       metrics.consumerLag.set(
         { topic: batch.topic, partition: String(batch.partition) },
-        Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n),
+        Number(BigInt(batch.highWatermark) - BigInt(batch.nextOffset)),
       );
     } catch (error) {
       if (error instanceof WriteAbandonedError) {
         // Not committed: the batch is redelivered to whoever owns the partition next.
-        log.info('batch abandoned uncommitted', { ...source, messages: batch.messages.length });
+        log.info('batch abandoned uncommitted', { ...source, messages: batch.count });
       } else {
         log.error('batch write failed; the partition restarts from its last committed offset', { ...source, error: (error as Error).message });
       }

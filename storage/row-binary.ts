@@ -132,6 +132,24 @@ export class ByteWriter {
     this.offset = lengthAt + prefix + byteLength;
   }
 
+  /** A String of bytes already known to be valid UTF-8: source[start, end) as they are. */
+  utf8Bytes(source: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    this.varUInt(length);
+    this.ensure(length);
+    const out = this.bytesArray;
+    let at = this.offset;
+    // A loop beats set(subarray()) for the short names and values events are made of, and
+    // allocates no view.
+    if (length < 64) {
+      for (let i = start; i < end; i += 1) out[at++] = source[i]!;
+    } else {
+      out.set(source.subarray(start, end), at);
+      at += length;
+    }
+    this.offset = at;
+  }
+
   /** Drops everything written after `length` bytes. */
   truncate(length: number): void {
     this.offset = Math.min(this.offset, length);
