@@ -22,7 +22,7 @@
  * serialise the read on one thread per side. Every read checks the rows it saw against
  * the counted rows; a redelivery that arrives in between makes it read again with FINAL.
  */
-import { analyzeCategoricalFromCounts, type CategoryCount, type ColumnMetrics, type SideExtras } from '../stats/index.js';
+import { analyzeCategoricalFromCounts, analyzeNumericFromCounts, type CategoryCount, type ColumnMetrics, type SideExtras } from '../stats/index.js';
 import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { sql } from '../../storage/sql.js';
 import { ColumnSpill } from './column-spill.js';
@@ -38,6 +38,7 @@ import {
   type SideQuery,
 } from './column-streams.js';
 import { analyzeSpilledColumns } from './column-workers.js';
+import { columnKind, referenceVocabulary, restrictToVocabulary, type ColumnKind } from './frozen-categories.js';
 import type { FineBinColumnResult } from './numeric-fine-bins.js';
 import { bothSides, columnDisplayName, columnRole, FEATURE_PREFIX, PREDICTION_COLUMN, SCORE_COLUMN, type ColumnRole, type SideSource } from './sources.js';
 
@@ -67,12 +68,21 @@ export interface ColumnDriftInput {
   rows: SideRowCounts;
   /** Decile edges of a frozen reference by column key; a column missing here gets computed edges. */
   frozenEdges: ReadonlyMap<string, readonly number[]>;
+  /**
+   * Categories of a frozen reference by column key: the reference counts only these, and
+   * current values outside them are unseen. A column in either frozen map keeps that kind.
+   */
+  frozenCategories?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface ColumnDriftOutput {
   columns: ColumnResult[];
   /** Edges computed in this run (to freeze when the reference is fixed). */
   computedEdges: Map<string, number[]>;
+  /** Reference categories of the categorical columns without frozen ones (to freeze likewise). */
+  computedCategories: Map<string, string[]>;
+  /** Categorical columns without frozen categories whose reference has too many to freeze. */
+  categoriesTooManyToFreeze: string[];
 }
 
 type Extras = { reference: SideExtras; current: SideExtras };
@@ -157,11 +167,13 @@ async function buildColumns(
   analyzeNumeric: (keys: string[], extrasOf: (key: string) => Extras) => Promise<FineBinColumnResult[]>,
 ): Promise<ColumnDriftOutput> {
   const categoricalCounts = categorical.counts;
-  // A column is of the kind most of its values have; values of the other kind are type errors.
+  const frozenCategories = input.frozenCategories ?? new Map<string, readonly string[]>();
+  const frozenKind = (key: string): ColumnKind | null => (input.frozenEdges.has(key) ? 'numeric' : frozenCategories.has(key) ? 'categorical' : null);
+  // A column is of its frozen kind, else of the kind most of its values have; values of the other kind are type errors.
   const numericKeys: string[] = [];
   const categoricalKeys: string[] = [];
   for (const key of new Set([...numericCounts.keys(), ...categoricalCounts.keys()])) {
-    (sum(numericCounts.get(key)) >= sum(categoricalCounts.get(key)) ? numericKeys : categoricalKeys).push(key);
+    (columnKind(sum(numericCounts.get(key)), sum(categoricalCounts.get(key)), frozenKind(key)) === 'numeric' ? numericKeys : categoricalKeys).push(key);
   }
   numericKeys.sort();
   categoricalKeys.sort();
@@ -177,26 +189,53 @@ async function buildColumns(
 
   const columns: ColumnResult[] = [];
   const computedEdges = new Map<string, number[]>();
-  const analyzed = await analyzeNumeric(numericKeys, (key) => extras(key, 'numeric'));
-  numericKeys.forEach((key, index) => {
-    const { metrics, edges } = analyzed[index]!;
+  // A frozen numeric column may now hold no number at all (only strings): nothing was spilled.
+  const spilledKeys = numericKeys.filter((key) => numericCounts.has(key));
+  const analyzed = await analyzeNumeric(spilledKeys, (key) => extras(key, 'numeric'));
+  const analyzedByKey = new Map(spilledKeys.map((key, index) => [key, analyzed[index]!]));
+  for (const key of numericKeys) {
+    const { metrics, edges } = analyzedByKey.get(key) ?? withoutNumericValues(input.frozenEdges.get(key) ?? [], extras(key, 'numeric'));
     if (!input.frozenEdges.has(key)) computedEdges.set(key, edges);
     columns.push({ key, name: columnDisplayName(key), role: columnRole(key), metrics });
-  });
+  }
+  const computedCategories = new Map<string, string[]>();
+  const categoriesTooManyToFreeze: string[] = [];
   for (const key of categoricalKeys) {
-    const list = categorical.categories.get(key) ?? [];
+    let list = categorical.categories.get(key) ?? [];
+    let excludedReference = 0;
+    const vocabulary = frozenCategories.get(key);
+    if (vocabulary !== undefined) ({ categories: list, excludedReference } = restrictToVocabulary(list, vocabulary));
+    else {
+      const computed = referenceVocabulary(list);
+      if (computed === null) categoriesTooManyToFreeze.push(key);
+      else computedCategories.set(key, computed);
+    }
+    // Reference values left out are neither valid, missing nor type errors: the column's reference sample is smaller.
+    const metrics = analyzeCategoricalFromCounts(list, extras(key, 'categorical'));
+    if (excludedReference > 0) {
+      metrics.notes.push(`${excludedReference} reference value(s) outside the categories frozen with the reference (late events) left out`);
+    }
     columns.push({
       key,
       name: columnDisplayName(key),
       role: columnRole(key),
-      metrics: analyzeCategoricalFromCounts(list, extras(key, 'categorical')),
+      metrics,
       categories: [...list]
         .sort((a, b) => b.referenceCount + b.currentCount - (a.referenceCount + a.currentCount) || (a.category < b.category ? -1 : 1))
         .slice(0, STORED_CATEGORIES),
     });
   }
   columns.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { columns, computedEdges };
+  return { columns, computedEdges, computedCategories, categoriesTooManyToFreeze };
+}
+
+/** A numeric column without a single number on either side: no statistic, its frozen edges kept. */
+function withoutNumericValues(edges: readonly number[], extras: Extras): { metrics: ColumnMetrics; edges: number[] } {
+  const zeros = new Array<number>(edges.length + 1).fill(0);
+  const metrics = analyzeNumericFromCounts({
+    referenceCount: 0, currentCount: 0, valueCounts: [], bins: { edges, referenceCounts: zeros, currentCounts: zeros }, ...extras,
+  });
+  return { metrics, edges: [...edges] };
 }
 
 function sum(counts: Counts | undefined): number {

@@ -8,9 +8,9 @@ import { expectedCount, resolveReference, volumeChange, type Monitor, type Resol
 import { decideRun } from '../stats/index.js';
 import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { sql } from '../../storage/sql.js';
-import { analyzeColumnDrift, countSideRows, type ColumnSelection } from './column-drift.js';
+import { analyzeColumnDrift, countSideRows, type ColumnDriftOutput, type ColumnSelection } from './column-drift.js';
 import { analyzeWindowPerformance } from './window-performance.js';
-import { freezeEdges, loadFrozenEdges } from './reference-profiles.js';
+import { EMPTY_PROFILE, freezeReferenceProfile, isEmptyProfile, loadReferenceProfile } from './reference-profiles.js';
 import type { PerformanceMetricRow, WindowResults, WindowSummary } from './result-store.js';
 import { trafficFilter, type SegmentFilter, type SideSource } from './sources.js';
 
@@ -82,18 +82,24 @@ async function referenceOf(context: Pick<WindowAnalysisContext, 'findDataset'>, 
 
 export type RegistrationFreeze = 'frozen' | 'already_frozen' | 'not_frozen_kind' | 'no_reference' | 'too_few_events';
 
+/** Stores what this analysis computed for the columns that had nothing frozen yet. */
+function freezeComputed(context: Pick<WindowAnalysisContext, 'client' | 'nowMs'>, profileKey: string, drift: ColumnDriftOutput): Promise<void> {
+  return freezeReferenceProfile(context.client, profileKey, { edges: drift.computedEdges, categories: drift.computedCategories }, context.nowMs);
+}
+
 /**
- * Freezes the bin edges of a fixed or dataset reference when its monitor is registered, so
- * events that later arrive inside a fixed range do not move them. The whole traffic only:
- * segment values are known once windows are analysed, and each segment's edges are frozen
- * by the first analysis that sees it. Reads the reference on both sides of one analysis.
+ * Freezes the bin edges and categories of a fixed or dataset reference when its monitor is
+ * registered, so events that later arrive inside a fixed range change neither. The whole
+ * traffic only: segment values are known once windows are analysed, and each segment's
+ * profile is frozen by the first analysis that sees it. Reads the reference on both sides
+ * of one analysis.
  */
 export async function freezeReferenceAtRegistration(context: Omit<WindowAnalysisContext, 'runId'>, monitor: Monitor): Promise<RegistrationFreeze> {
   // Fixed and dataset references do not depend on the window; any window resolves them.
   const window = { start: context.nowMs, end: context.nowMs + 1 };
   const { reference, datasetSource, referenceKey } = await referenceOf(context, monitor, window);
   if (!reference.frozen) return 'not_frozen_kind';
-  if ((await loadFrozenEdges(context.client, referenceKey)).size > 0) return 'already_frozen';
+  if (!isEmptyProfile(await loadReferenceProfile(context.client, referenceKey))) return 'already_frozen';
   let side: SideSource | null = datasetSource;
   if (reference.kind === 'traffic') {
     const joinFeatureLogs = await hasFeatureLogs(context.client, monitor.modelId, reference.from, reference.to);
@@ -103,7 +109,7 @@ export async function freezeReferenceAtRegistration(context: Omit<WindowAnalysis
   const rows = await countSideRows(context.client, side, side);
   if (rows.reference < monitor.minEvents) return 'too_few_events';
   const drift = await analyzeColumnDrift(context.client, { reference: side, current: side, selection: selection(monitor), rows, frozenEdges: new Map() });
-  await freezeEdges(context.client, referenceKey, drift.computedEdges, context.nowMs);
+  await freezeComputed(context, referenceKey, drift);
   return 'frozen';
 }
 
@@ -170,9 +176,18 @@ export async function analyzeWindow(context: WindowAnalysisContext, monitor: Mon
       continue;
     }
     const profileKey = segment === null ? referenceKey : `${referenceKey}|${encodeURIComponent(segment.name)}=${encodeURIComponent(segment.value)}`;
-    const frozenEdges = reference.frozen ? await loadFrozenEdges(context.client, profileKey) : new Map<string, number[]>();
-    const drift = await analyzeColumnDrift(context.client, { reference: referenceSource, current, selection: selection(monitor), rows, frozenEdges });
-    if (reference.frozen) await freezeEdges(context.client, profileKey, drift.computedEdges, context.nowMs);
+    const frozen = reference.frozen ? await loadReferenceProfile(context.client, profileKey) : EMPTY_PROFILE;
+    const drift = await analyzeColumnDrift(context.client, {
+      reference: referenceSource, current, selection: selection(monitor), rows, frozenEdges: frozen.edges, frozenCategories: frozen.categories,
+    });
+    if (reference.frozen) {
+      await freezeComputed(context, profileKey, drift);
+      for (const column of drift.columns) {
+        if (drift.categoriesTooManyToFreeze.includes(column.key)) {
+          column.metrics.notes.push('too many reference categories to freeze: this column follows the reference rows, late events included');
+        }
+      }
+    }
     summary.decision = decideRun(drift.columns.map((column) => ({ name: column.key, metrics: column.metrics })), monitor.thresholds);
     performance = await pendingPerformance;
     results.push({ key, summary, columns: drift.columns, performance });

@@ -106,7 +106,7 @@ test('a monitor with a fixed reference has its bins frozen when it is registered
     const rows = await queryRows<{ column_name: string }>(client, 'SELECT DISTINCT column_name FROM reference_profiles ORDER BY column_name');
     return rows.length > 0 ? rows.map((row) => row.column_name) : undefined;
   }, { timeoutMs: 30_000, what: 'the reference profile frozen at registration' });
-  assert.deepEqual(frozen, ['f.x', 'score']);
+  assert.deepEqual(frozen, ['f.tier', 'f.x', 'prediction', 'score']);
   // The scheduler may analyse the monitor's recent (empty) windows meanwhile; none has enough events to freeze anything.
   const analysed = await queryRows<{ n: string }>(client, "SELECT count() AS n FROM window_results WHERE monitor_id = 'shop-fixed' AND status = 'ok'");
   assert.equal(Number(analysed[0]!.n), 0, 'frozen by the registration, not by an analysis');
@@ -145,8 +145,12 @@ test('run now: the job goes through Kafka, and drift and performance come back s
   assert.equal(metrics.accuracy.label_coverage, 1);
   assert.ok(metrics.accuracy.value > 0.7 && metrics.accuracy.value < 0.9);
 
-  const runs = await api('GET', '/v1/monitors/shop-hourly/runs', undefined, READER);
-  const manual = runs.json.runs.filter((run: { reason: string }) => run.reason === 'manual');
+  // The run is recorded as succeeded just after its results are stored: wait for that record.
+  const manual = await waitFor(async () => {
+    const runs = await api('GET', '/v1/monitors/shop-hourly/runs', undefined, READER);
+    const found = runs.json.runs.filter((run: { reason: string }) => run.reason === 'manual');
+    return found.some((run: { status: string }) => run.status === 'running') ? undefined : found;
+  }, { timeoutMs: 30_000, what: 'the manual run recorded as finished' });
   assert.deepEqual(manual.map((run: { status: string; window_start: string }) => [run.status, run.window_start]), [['succeeded', new Date(WINDOW).toISOString()]]);
   const metricsText = await (await fetch(`${driftwatch.url}/metrics`)).text();
   assert.match(metricsText, /driftwatch_analysis_runs_total\{status="succeeded"\} [1-9]/);

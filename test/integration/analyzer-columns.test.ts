@@ -101,6 +101,55 @@ test('every statistic of every column equals the offline engine on the same rows
   assert.equal(income.profile.currentTypeErrors, currentEvents.filter((e) => e.features?.income === 'n/a').length);
 });
 
+test('frozen categories hold the reference to them, and a column frozen as one kind keeps it', async () => {
+  const rows = await countSideRows(client, reference, current);
+  const result = await analyzeColumnDrift(client, {
+    reference,
+    current,
+    selection: { features: ['plan', 'active', 'age', 'income'], prediction: true, score: false },
+    rows,
+    // active holds booleans only, age numbers only: each frozen as the other kind.
+    frozenEdges: new Map([['f.active', [0.5]]]),
+    frozenCategories: new Map([['f.plan', ['basic', 'pro']], ['f.age', ['20', '21']]]),
+  });
+  const byName = new Map(result.columns.map((c) => [c.name, c]));
+  assert.deepEqual([...byName.keys()], ['active', 'age', 'income', 'plan', 'prediction']);
+
+  // plan: 'team' is not in the frozen categories, so only the current window counts it (unseen).
+  const plan = byName.get('plan')!;
+  assert.ok(plan.metrics.kind === 'categorical');
+  const withoutTeam = column(referenceEvents, 'plan').filter((value) => value !== 'team');
+  const expected = analyzeCategoricalColumn(withoutTeam, column(currentEvents, 'plan'));
+  const teamInReference = referenceEvents.length - withoutTeam.length;
+  assert.ok(teamInReference > 0 && expected.unseenShare! > 0);
+  assert.equal(plan.metrics.unseenShare, expected.unseenShare);
+  assert.equal(plan.metrics.psi, expected.psi);
+  assert.equal(plan.metrics.chiSquarePValue, expected.chiSquarePValue);
+  assert.equal(plan.metrics.profile.referenceCount, withoutTeam.length);
+  assert.deepEqual(plan.categories!.find((c) => c.category === 'team'), { category: 'team', referenceCount: 0, currentCount: column(currentEvents, 'plan').filter((value) => value === 'team').length });
+  assert.ok(plan.metrics.notes.includes(`${teamInReference} reference value(s) outside the categories frozen with the reference (late events) left out`));
+
+  // age: numbers, frozen categorical: every number is a type error; the frozen categories show with zero counts.
+  const age = byName.get('age')!;
+  assert.ok(age.metrics.kind === 'categorical');
+  assert.equal(age.metrics.profile.referenceCount, 0);
+  assert.equal(age.metrics.profile.referenceTypeErrors, column(referenceEvents, 'age').filter((value) => typeof value === 'number').length);
+  assert.deepEqual(age.categories, [{ category: '20', referenceCount: 0, currentCount: 0 }, { category: '21', referenceCount: 0, currentCount: 0 }]);
+
+  // active: booleans, frozen numeric: no number on either side, the frozen edges kept.
+  const active = byName.get('active')!;
+  assert.ok(active.metrics.kind === 'numeric');
+  assert.deepEqual(active.metrics.binEdges, [0.5]);
+  assert.deepEqual(active.metrics.referenceBinCounts, [0, 0]);
+  assert.equal(active.metrics.profile.referenceTypeErrors, referenceEvents.length);
+  assert.equal(active.metrics.profile.currentTypeErrors, currentEvents.length);
+
+  // Only what was not frozen is offered for freezing.
+  assert.deepEqual([...result.computedEdges.keys()], ['f.income']);
+  assert.deepEqual([...result.computedCategories], [['prediction', ['churn', 'stay']]]);
+  assert.deepEqual(result.categoriesTooManyToFreeze, []);
+});
+
 test('frozen edges are used as given, and a feature selection limits the columns', async () => {
   const rows = await countSideRows(client, reference, current);
   const frozen = new Map([['f.income', [40, 50, 60]]]);

@@ -20,6 +20,7 @@ import { KafkaAdapter } from '../../messaging/kafka.js';
 import { createLogger } from '../../observability/logger.js';
 import type { LabelEvent, PredictionEvent } from '../../schemas/events.js';
 import { createClickHouse, queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
+import { sql } from '../../storage/sql.js';
 import { migrate } from '../../storage/migrate.js';
 import { dropTestDatabase, testConfig } from '../helpers/environment.js';
 import { insertFeatureLogs, insertLabels, insertPredictions } from '../helpers/seed.js';
@@ -183,8 +184,12 @@ test('a fixed reference freezes its bin edges; a version reference compares cham
   const fixed = monitor({ id: 'fixed', reference: { type: 'fixed', from: new Date(FIXED_FROM).toISOString(), to: new Date(FIXED_FROM + DAY).toISOString() } });
   await saveMonitor(client, fixed, 'api');
   assert.equal(await runner.runJob(job('fixed')), 'succeeded');
-  const frozen = await queryRows<{ column_name: string; n: string }>(client, "SELECT column_name, count() AS n FROM reference_profiles GROUP BY column_name ORDER BY column_name");
-  assert.deepEqual(frozen.map((row) => row.column_name), ['f.amount', 'f.items', 'prediction', 'score']);
+  const frozen = await queryRows<{ column_name: string; kind: string; categories: string[] }>(
+    client, 'SELECT column_name, any(column_kind) AS kind, any(categories) AS categories FROM reference_profiles GROUP BY column_name ORDER BY column_name',
+  );
+  assert.deepEqual(frozen.map((row) => [row.column_name, row.kind, row.categories]), [
+    ['f.amount', 'numeric', []], ['f.country', 'categorical', ['DE', 'ES', 'FR']], ['f.items', 'numeric', []], ['prediction', 'numeric', []], ['score', 'numeric', []],
+  ]);
   const [fixedWindow] = await windowSummaries(client, { modelId: 'fraud', monitorId: 'fixed', limit: 1 });
   assert.equal(fixedWindow?.reference.count, 2000);
   assert.equal(fixedWindow?.reference.kind, 'fixed');
@@ -208,8 +213,18 @@ test('a fixed reference freezes its bin edges; a version reference compares cham
   assert.equal(versus?.model_version, 'v2');
 });
 
-test('a fixed reference registered before late events keeps the bins frozen at registration', async () => {
-  const registered = monitor({ id: 'fixed-registered', reference: { type: 'fixed', from: new Date(FIXED_FROM + 12 * HOUR).toISOString(), to: new Date(FIXED_FROM + DAY).toISOString() } });
+const REGISTERED_FROM = FIXED_FROM + 12 * HOUR;
+const REGISTERED_TO = FIXED_FROM + DAY;
+// Windows after the one the other tests analyse, so their current traffic stays as seeded.
+const UNSEEN_WINDOW = { start: CURRENT + HOUR, end: CURRENT + 2 * HOUR };
+const KIND_CHANGE_WINDOW = { start: CURRENT + 2 * HOUR, end: CURRENT + 3 * HOUR };
+/** Shifted events that arrive inside the registered reference span after registration; every 4th from a new country. */
+const lateRegistered = traffic('fraud', 'v1', REGISTERED_FROM, HOUR, 400, 3, 11).predictions.map((event, index) => ({
+  ...event, event_id: `late-registered-${event.event_id}`, features: { ...event.features, ...(index % 4 === 0 ? { country: 'IT' } : {}) },
+}));
+
+test('a fixed reference registered before late events keeps the bins and categories frozen at registration', async () => {
+  const registered = monitor({ id: 'fixed-registered', reference: { type: 'fixed', from: new Date(REGISTERED_FROM).toISOString(), to: new Date(REGISTERED_TO).toISOString() } });
   await saveMonitor(client, registered, 'api');
   const context = { client, findDataset: async () => null, nowMs: Date.now() };
   assert.equal(await freezeReferenceAtRegistration(context, registered), 'frozen');
@@ -217,12 +232,87 @@ test('a fixed reference registered before late events keeps the bins frozen at r
   assert.equal(await freezeReferenceAtRegistration(context, monitor({ id: 'trailing-one' })), 'not_frozen_kind');
   const [atRegistration] = await queryRows<{ edges: number[] }>(client, "SELECT argMax(bin_edges, frozen_ms) AS edges FROM reference_profiles WHERE column_name = 'f.amount'");
   assert.ok(atRegistration !== undefined && atRegistration.edges.length > 0);
+  const [countries] = await queryRows<{ categories: string[] }>(client, "SELECT argMax(categories, frozen_ms) AS categories FROM reference_profiles WHERE column_name = 'f.country' AND column_kind = 'categorical'");
+  assert.deepEqual(countries?.categories, ['DE', 'ES', 'FR']);
+  // A reference with categorical columns only is frozen too, and found frozen again.
+  const categoricalOnly = monitor({
+    id: 'fixed-countries', features: ['country'], analyze_prediction: false, analyze_score: false,
+    reference: { type: 'fixed', from: new Date(REGISTERED_FROM + HOUR).toISOString(), to: new Date(REGISTERED_TO).toISOString() },
+  });
+  assert.equal(await freezeReferenceAtRegistration(context, categoricalOnly), 'frozen');
+  assert.equal(await freezeReferenceAtRegistration(context, categoricalOnly), 'already_frozen');
 
-  // Shifted events arrive inside the reference span before the first window is analysed.
-  await insertPredictions(client, traffic('fraud', 'v1', FIXED_FROM + 12 * HOUR, HOUR, 400, 3, 11).predictions.map((event) => ({ ...event, event_id: `late-registered-${event.event_id}` })));
+  // Shifted events, some from a new country, arrive inside the reference span before the first window is analysed.
+  await insertPredictions(client, lateRegistered);
   assert.equal(await runner.runJob(job('fixed-registered')), 'succeeded');
   const [series] = await driftSeries(client, { modelId: 'fraud', monitorId: 'fixed-registered', column: 'amount', limit: 1 }, true);
   assert.deepEqual(series!.points[0]!.histogram!.bin_edges, atRegistration.edges.map(Number));
+
+  // A window whose traffic also comes from the new country: unseen, and still absent from the reference.
+  const current = traffic('fraud', 'v1', UNSEEN_WINDOW.start, HOUR, 600, 0, 12).predictions.map((event, index) => ({
+    ...event, event_id: `unseen-${event.event_id}`, features: { ...event.features, ...(index % 5 === 0 ? { country: 'IT' } : {}) },
+  }));
+  await insertPredictions(client, current);
+  assert.equal(await runner.runJob(job('fixed-registered', UNSEEN_WINDOW)), 'succeeded');
+  const filter = { modelId: 'fraud', monitorId: 'fixed-registered', from: UNSEEN_WINDOW.start, to: UNSEEN_WINDOW.end, limit: 1 };
+  const [window] = await windowSummaries(client, filter);
+  const referenceEvents = [...fixedTraffic.predictions.filter((event) => (event.timestamp as number) >= REGISTERED_FROM), ...lateRegistered];
+  assert.equal(window?.reference.count, referenceEvents.length, 'late events still count as reference rows');
+  const [country] = await driftSeries(client, { ...filter, column: 'country' }, true);
+  const point = country!.points[0]!;
+  const histogram = point.histogram!;
+  const lateItaly = lateRegistered.filter((event) => event.features?.country === 'IT').length;
+  const currentItaly = current.filter((event) => event.features?.country === 'IT').length;
+  assert.ok(lateItaly > 0 && currentItaly > 0);
+  // (a) The late country has no reference count: the frozen categories are the reference's.
+  const italy = histogram.categories.indexOf('IT');
+  assert.ok(italy >= 0, 'the current-only country is in the histogram');
+  assert.equal(histogram.reference_counts[italy], 0);
+  assert.equal(histogram.current_counts[italy], currentItaly);
+  assert.deepEqual([...histogram.categories].sort(), ['DE', 'ES', 'FR', 'IT']);
+  assert.equal(point.reference_count, referenceEvents.length - lateItaly);
+  assert.equal(histogram.reference_counts.reduce((total, n) => total + n, 0), point.reference_count);
+  assert.ok(point.notes.includes(`${lateItaly} reference value(s) outside the categories frozen with the reference (late events) left out`));
+  // (b) The unseen-category share counts it, equal to the offline engine on the reference without it.
+  const referenceCountries = values(referenceEvents, 'country').filter((value) => value !== 'IT');
+  const expected = analyzeCategoricalColumn(referenceCountries, values(current, 'country'));
+  assert.equal(point.metrics.unseen_share, currentItaly / current.length);
+  assert.equal(point.metrics.unseen_share, expected.unseenShare);
+  assert.equal(point.metrics.psi, expected.psi);
+  assert.equal(point.metrics.chi_square_p_value, expected.chiSquarePValue);
+  // (c) The numeric edges have not moved.
+  const [amount] = await driftSeries(client, { ...filter, column: 'amount' }, true);
+  assert.deepEqual(amount!.points[0]!.histogram!.bin_edges, atRegistration.edges.map(Number));
+});
+
+test('a column of a frozen reference keeps the kind it was frozen with when its values change kind', async () => {
+  // Upstream starts sending items as text and country as a code, in more events than the
+  // reference holds: by the majority of values, both columns would change kind.
+  const current = traffic('fraud', 'v1', KIND_CHANGE_WINDOW.start, HOUR, 1500, 0, 13).predictions.map((event) => ({
+    ...event, event_id: `kind-${event.event_id}`, features: { ...event.features, items: 'many', country: 33 },
+  }));
+  await insertPredictions(client, current);
+  assert.equal(await runner.runJob(job('fixed-registered', KIND_CHANGE_WINDOW)), 'succeeded');
+  const filter = { modelId: 'fraud', monitorId: 'fixed-registered', from: KIND_CHANGE_WINDOW.start, to: KIND_CHANGE_WINDOW.end, limit: 1 };
+  const [window] = await windowSummaries(client, filter);
+  assert.ok(window!.reference.count < current.length);
+  const stored = await queryRows<{ column_name: string; column_kind: string; current_count: string; current_type_errors: string }>(
+    client,
+    sql`SELECT column_name, column_kind, current_count, current_type_errors FROM drift_results FINAL
+        WHERE monitor_id = 'fixed-registered' AND window_start = toDateTime(${KIND_CHANGE_WINDOW.start / 1000}) AND column_name IN ('items', 'country') ORDER BY column_name`,
+  );
+  assert.deepEqual(stored.map((row) => [row.column_name, row.column_kind, Number(row.current_count), Number(row.current_type_errors)]), [
+    ['country', 'categorical', 0, current.length],
+    ['items', 'numeric', 0, current.length],
+  ]);
+  const [items] = await driftSeries(client, { ...filter, column: 'items' }, true);
+  const [atRegistration] = await queryRows<{ edges: number[] }>(
+    client, sql`SELECT bin_edges AS edges FROM reference_profiles WHERE reference_key = ${`fixed:fraud:v1:${REGISTERED_FROM}:${REGISTERED_TO}`} AND column_name = 'f.items'`,
+  );
+  assert.deepEqual(items!.points[0]!.histogram!.bin_edges, atRegistration!.edges.map(Number));
+  // Nothing new was frozen for the columns that changed kind.
+  const profiles = await queryRows<{ n: string }>(client, "SELECT count() AS n FROM reference_profiles WHERE column_name IN ('f.items', 'f.country') GROUP BY reference_key, column_name HAVING n > 1");
+  assert.deepEqual(profiles, []);
 });
 
 test('a dataset reference compares live traffic with an uploaded training set', async () => {
