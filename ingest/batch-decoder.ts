@@ -51,14 +51,17 @@ export function packMessages(values: ReadonlyArray<Buffer | null>): PackedMessag
   return { data, lengths };
 }
 
-// One per thread (the scanner reuses its scratch memory; decodeBatch is synchronous).
+// One of each per thread, reused by every batch (decodeBatch is synchronous): the scanner's
+// scratch arrays, and a writer that grows to the largest batch instead of a new one each time.
 const scanner = new EventScanner();
+const batchWriter = new ByteWriter(1 << 20);
 
 /** `scan: false` decodes every message by the reference path (tests compare the two). */
 export function decodeBatch(kind: EventKind, packed: PackedMessages, nowMs: number, limits: DecodeLimits, scan = true): DecodedBatch {
   const encoder = ENCODERS[kind] as RowEncoder<RowByKind[EventKind]>;
   const count = packed.lengths.length;
-  const writer = new ByteWriter(Math.max(4096, packed.data.length * 1.2));
+  const writer = batchWriter;
+  writer.truncate(0);
   const rowEnds = new Uint32Array(count);
   const indexes = new Uint32Array(count);
   const rejected: DecodedBatch['rejected'] = [];
@@ -89,7 +92,9 @@ export function decodeBatch(kind: EventKind, packed: PackedMessages, nowMs: numb
     indexes[rows] = index;
     rows += 1;
   }
-  return { encoded: { bytes: writer.bytes(), rowEnds: rowEnds.slice(0, rows), indexes: indexes.slice(0, rows) }, rejected, messages: packed };
+  // An exact-size copy: the writer's memory is reused by the next batch, and a batch's bytes
+  // live until its write commits, so they should not carry the writer's spare capacity.
+  return { encoded: { bytes: writer.copy(), rowEnds: rowEnds.slice(0, rows), indexes: indexes.slice(0, rows) }, rejected, messages: packed };
 }
 
 /** The bytes of rows [from, to) of an encoded batch. */

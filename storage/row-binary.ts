@@ -159,6 +159,11 @@ export class ByteWriter {
   bytes(): Buffer {
     return Buffer.from(this.bytesArray.buffer, this.bytesArray.byteOffset, this.offset);
   }
+
+  /** A copy of the encoded bytes, exactly as long as they are (the writer can be reused). */
+  copy(): Uint8Array {
+    return this.bytesArray.slice(0, this.offset);
+  }
 }
 
 type FieldEncoder = (writer: ByteWriter, value: unknown, column: string) => void;
