@@ -3,8 +3,7 @@
 // young collections, were promoted and made garbage collection a third of the consumer
 // thread's time. Values and keys are packed into byte arrays, offsets into numbers; the few
 // messages with headers keep them. Enough to rebuild any message for the dead-letter topic.
-import type { IHeaders } from 'kafkajs';
-import type { ConsumedBatch, ConsumedMessage } from '../messaging/kafka.js';
+import type { ConsumedBatch, ConsumedMessage, MessageHeaders } from '../messaging/kafka.js';
 import { packMessages, type PackedMessages } from './batch-decoder.js';
 
 export interface HeldBatch {
@@ -17,7 +16,7 @@ export interface HeldBatch {
   /** Offsets as numbers (exact below 2^53), or as kafkajs gave them when one is not. */
   offsets: Float64Array | string[];
   keys: PackedMessages;
-  headers: Map<number, IHeaders>;
+  headers: Map<number, MessageHeaders>;
 }
 
 /** The batch's values packed for the decoder, and what is kept to commit and dead-letter it. */
@@ -26,7 +25,7 @@ export function holdBatch(batch: ConsumedBatch): { held: HeldBatch; values: Pack
   const count = messages.length;
   const numericOffsets = new Float64Array(count);
   let exact = true;
-  const headers = new Map<number, IHeaders>();
+  const headers = new Map<number, MessageHeaders>();
   for (let index = 0; index < count; index += 1) {
     const message = messages[index]!;
     const offset = Number(message.offset);

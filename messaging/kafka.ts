@@ -14,6 +14,9 @@ export interface OutgoingMessage {
   headers?: IHeaders;
 }
 
+/** Kafka record headers, as the client gives them. */
+export type MessageHeaders = IHeaders;
+
 export interface ConsumedMessage {
   offset: string;
   key: Buffer | null;
