@@ -10,6 +10,7 @@ import { decideRun } from '../analyzer/stats/index.js';
 import { loadConfig } from '../config/config.js';
 import { createClickHouse } from '../storage/clickhouse.js';
 import { CURRENT_START, HOUR, MODEL_ID, REFERENCE_START } from './analyzer-data.js';
+import { EMPTY_PROFILE } from '../analyzer/service/reference-profiles.js';
 
 function peakRssMb(): number {
   const status = readFileSync('/proc/self/status', 'utf8');
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
     current,
     selection: { features: null, prediction: false, score: false },
     rows: counts,
-    frozenEdges: new Map(),
+    frozen: EMPTY_PROFILE,
   });
   const analyzed = performance.now();
   const decision = decideRun(drift.columns.map((column) => ({ name: column.key, metrics: column.metrics })));

@@ -32,6 +32,9 @@ const MAX_FEATURES = 2000;
 const MAX_SCORES = 1000;
 const MAX_SEGMENTS = 100;
 
+/** What the values of a name -> value object may be: features, scores, segments. */
+type ObjectValues = 'scalar' | 'probability' | 'string';
+
 /** Kinds of a scanned value. */
 const enum Kind { None, Number, String, True, False, Null }
 
@@ -68,6 +71,7 @@ const REQUIRED: Record<EventKind, number> = {
 const POW10 = Array.from({ length: 23 }, (_, exponent) => 10 ** exponent);
 const TRUE_BYTES = Buffer.from('true', 'latin1');
 const FALSE_BYTES = Buffer.from('false', 'latin1');
+const NULL_BYTES = Buffer.from('null', 'latin1');
 
 // Enum8 codes of rows.ts' VALUE_KIND.
 const VALUE_KIND_NUMBER = 1;
@@ -181,7 +185,7 @@ export class EventScanner {
           break;
         }
         case FEATURES:
-          if (!this.scanObject(this.features, MAX_FEATURES, VALUE_MAX, true)) return false;
+          if (!this.scanObject(this.features, MAX_FEATURES, 'scalar', VALUE_MAX)) return false;
           break;
         case PREDICTION:
         case LABEL: {
@@ -199,10 +203,10 @@ export class EventScanner {
           score = this.numberValue;
           break;
         case SCORES:
-          if (!this.scanObject(this.scores, MAX_SCORES, 0, false)) return false;
+          if (!this.scanObject(this.scores, MAX_SCORES, 'probability', 0)) return false;
           break;
         case SEGMENTS:
-          if (!this.scanObject(this.segments, MAX_SEGMENTS, SEGMENT_VALUE_MAX, false)) return false;
+          if (!this.scanObject(this.segments, MAX_SEGMENTS, 'string', SEGMENT_VALUE_MAX)) return false;
           break;
       }
       this.skipSpace();
@@ -215,7 +219,6 @@ export class EventScanner {
     }
     this.skipSpace();
     if (this.pos !== this.end || (seen & REQUIRED[kind]) !== REQUIRED[kind]) return false;
-    if (!this.validEntries(this.scores, Kind.Number) || !this.validEntries(this.segments, Kind.String)) return false;
 
     // Column order of rows.ts (PREDICTION_SPEC, FEATURE_LOG_SPEC, LABEL_SPEC).
     const ts = Math.floor(epochMs / 1000);
@@ -233,12 +236,12 @@ export class EventScanner {
       } else {
         writer.uint8(1);
       }
-      this.names(writer, this.scores, -1);
+      this.names(writer, this.scores, -1, this.scores.count);
       this.numbers(writer, this.scores);
     }
     if (kind !== 'label') this.featureColumns(writer);
     if (kind === 'prediction') {
-      this.names(writer, this.segments, -1);
+      this.names(writer, this.segments, -1, this.segments.count);
       this.strings(writer, this.segments);
     }
     writer.uint32(ingestedAt);
@@ -403,7 +406,7 @@ export class EventScanner {
    * A name -> scalar object into `entries`. Names must be 1-256 code points, unique and not
    * array indexes (JavaScript objects list those first, which would reorder the row).
    */
-  private scanObject(entries: Entries, maxEntries: number, maxValueChars: number, anyScalar: boolean): boolean {
+  private scanObject(entries: Entries, maxEntries: number, values: ObjectValues, maxValueChars: number): boolean {
     if (!this.take(OPEN)) return false;
     this.stamp += 1;
     this.skipSpace();
@@ -430,7 +433,8 @@ export class EventScanner {
       } else if (kind === Kind.Number) {
         entries.number[index] = this.numberValue;
       }
-      if (!anyScalar && kind !== Kind.Number && kind !== Kind.String) return false;
+      if (values === 'string' && kind !== Kind.String) return false;
+      if (values === 'probability' && !(kind === Kind.Number && this.numberValue >= 0 && this.numberValue <= 1)) return false;
       entries.kind[index] = kind;
       this.skipSpace();
       if (this.take(COMMA)) {
@@ -441,14 +445,6 @@ export class EventScanner {
     }
   }
 
-  /** Scores must all be numbers in [0, 1]; segment values all strings. */
-  private validEntries(entries: Entries, kind: Kind): boolean {
-    for (let i = 0; i < entries.count; i += 1) {
-      if (entries.kind[i] !== kind) return false;
-      if (kind === Kind.Number && !(entries.number[i]! >= 0 && entries.number[i]! <= 1)) return false;
-    }
-    return true;
-  }
 
   /** False when the name may repeat an earlier one of the object (equal hash: let JSON.parse decide). */
   private insertName(entries: Entries, index: number): boolean {
@@ -518,9 +514,9 @@ export class EventScanner {
     }
   }
 
-  /** Array(String) of the names of entries of one kind (-1: all). */
-  private names(writer: ByteWriter, entries: Entries, only: number): void {
-    writer.varUInt(this.countOf(entries, only));
+  /** Array(String) of the names of the `count` entries of one kind (-1: all). */
+  private names(writer: ByteWriter, entries: Entries, only: number, count: number): void {
+    writer.varUInt(count);
     for (let i = 0; i < entries.count; i += 1) {
       if (only === -1 || entries.kind[i] === only) this.span(writer, entries.nameStart[i]!, entries.nameEnd[i]!);
     }
@@ -542,7 +538,7 @@ export class EventScanner {
     const numeric = this.countOf(features, Kind.Number);
     const nulls = this.countOf(features, Kind.Null);
     const categorical = features.count - numeric - nulls;
-    this.names(writer, features, Kind.Number);
+    this.names(writer, features, Kind.Number, numeric);
     writer.varUInt(numeric);
     for (let i = 0; i < features.count; i += 1) if (features.kind[i] === Kind.Number) writer.float64(features.number[i]!);
     writer.varUInt(categorical);
@@ -557,18 +553,16 @@ export class EventScanner {
       else if (kind === Kind.True) writer.utf8Bytes(TRUE_BYTES, 0, 4);
       else if (kind === Kind.False) writer.utf8Bytes(FALSE_BYTES, 0, 5);
     }
-    this.names(writer, features, Kind.Null);
+    this.names(writer, features, Kind.Null, nulls);
   }
 
-  private countOf(entries: Entries, only: number): number {
-    if (only === -1) return entries.count;
+  private countOf(entries: Entries, only: Kind): number {
     let count = 0;
     for (let i = 0; i < entries.count; i += 1) if (entries.kind[i] === only) count += 1;
     return count;
   }
-}
 
-const NULL_BYTES = Buffer.from('null', 'latin1');
+}
 
 /** Bytes of one well-formed UTF-8 sequence starting at a byte >= 0x80 (no overlongs, surrogates or > U+10FFFF); 0 if invalid. */
 function utf8SequenceLength(data: Uint8Array, pos: number, end: number): number {

@@ -31,7 +31,7 @@ export function holdBatch(batch: ConsumedBatch): { held: HeldBatch; values: Pack
     const offset = Number(message.offset);
     if (Number.isSafeInteger(offset)) numericOffsets[index] = offset;
     else exact = false;
-    if (message.headers !== undefined && Object.keys(message.headers).length > 0) headers.set(index, message.headers);
+    if (message.headers !== undefined && hasKeys(message.headers)) headers.set(index, message.headers);
   }
   const last = messages[count - 1];
   const held: HeldBatch = {
@@ -47,21 +47,41 @@ export function holdBatch(batch: ConsumedBatch): { held: HeldBatch; values: Pack
   return { held, values: packMessages(messages.map((message) => message.value)) };
 }
 
-/** Message `index` of a held batch, rebuilt from its packed values (for the dead-letter topic). */
-export function heldMessage(held: HeldBatch, values: PackedMessages, index: number): ConsumedMessage {
-  const headers = held.headers.get(index);
-  return {
-    offset: String(held.offsets[index]),
-    key: packedAt(held.keys, index),
-    value: packedAt(values, index),
-    ...(headers ? { headers } : {}),
-  };
+/** Messages `indexes` of a held batch, rebuilt from its packed values (for the dead-letter topic). */
+export function heldMessages(held: HeldBatch, values: PackedMessages, indexes: readonly number[]): ConsumedMessage[] {
+  if (indexes.length === 0) return [];
+  const keyStarts = packedStarts(held.keys);
+  const valueStarts = packedStarts(values);
+  return indexes.map((index) => {
+    const headers = held.headers.get(index);
+    return {
+      offset: String(held.offsets[index]),
+      key: packedAt(held.keys, keyStarts, index),
+      value: packedAt(values, valueStarts, index),
+      ...(headers ? { headers } : {}),
+    };
+  });
 }
 
-/** Message `index` of packed messages (a view, not a copy). Linear in the index: dead letters are rare. */
-export function packedAt(packed: PackedMessages, index: number): Buffer | null {
+/** Where each packed message starts in `data`. */
+export function packedStarts(packed: PackedMessages): Float64Array {
+  const starts = new Float64Array(packed.lengths.length);
   let start = 0;
-  for (let i = 0; i < index; i += 1) start += Math.max(0, packed.lengths[i]!);
+  for (let i = 0; i < packed.lengths.length; i += 1) {
+    starts[i] = start;
+    start += Math.max(0, packed.lengths[i]!);
+  }
+  return starts;
+}
+
+/** Message `index` of packed messages (a view, not a copy). */
+export function packedAt(packed: PackedMessages, starts: Float64Array, index: number): Buffer | null {
   const length = packed.lengths[index]!;
-  return length < 0 ? null : Buffer.from(packed.data.buffer, packed.data.byteOffset + start, length);
+  return length < 0 ? null : Buffer.from(packed.data.buffer, packed.data.byteOffset + starts[index]!, length);
+}
+
+/** Whether an object has an own enumerable key, without listing them (this runs per consumed message). */
+function hasKeys(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
 }

@@ -9,9 +9,9 @@ import type { Metrics } from '../observability/metrics.js';
 import type { EventKind } from '../schemas/events.js';
 import type { DecodedBatch } from './batch-decoder.js';
 import type { DecodePool } from './decode-pool.js';
-import { deadLetterMessage } from './dead-letter.js';
-import { heldMessage, holdBatch, type HeldBatch } from './held-batch.js';
-import { backoffDelay, WriteAbandonedError, type EventWriter } from './event-writer.js';
+import { deadLetterMessage, type IngestStep } from './dead-letter.js';
+import { heldMessages, holdBatch, type HeldBatch } from './held-batch.js';
+import { backoffDelay, WriteAbandonedError, type EventWriter, type WriteResult } from './event-writer.js';
 
 export function topicKinds(topics: DriftwatchConfig['kafka']['topics']): Map<string, EventKind> {
   return new Map<string, EventKind>([
@@ -147,10 +147,14 @@ export class KafkaIngest {
     const { writer, metrics, log } = this.deps;
     const source = { topic: batch.topic, partition: batch.partition };
     const deadLetters: OutgoingMessage[] = [];
-    for (const { index, rejection } of decoded.rejected) {
-      deadLetters.push(deadLetterMessage(heldMessage(batch, decoded.messages, index), rejection, 'decode', source, nowMs));
-      metrics.eventsRejected.inc({ kind, source: 'kafka', reason: rejection.code });
-    }
+    const refuse = (refused: WriteResult['refused'], step: IngestStep): void => {
+      const originals = heldMessages(batch, decoded.messages, refused.map(({ index }) => index));
+      refused.forEach(({ rejection }, position) => {
+        deadLetters.push(deadLetterMessage(originals[position]!, rejection, step, source, nowMs));
+        metrics.eventsRejected.inc({ kind, source: 'kafka', reason: rejection.code });
+      });
+    };
+    refuse(decoded.rejected, 'decode');
     const rows = decoded.encoded.indexes.length;
     const shouldContinue = () => !this.abandonWrites && control.shouldContinue();
     try {
@@ -162,10 +166,7 @@ export class KafkaIngest {
           log.warn('ClickHouse write failed, retrying', { kind, rows, attempt, delayMs, error: (error as Error).message });
         },
       });
-      for (const { index, rejection } of result.refused) {
-        deadLetters.push(deadLetterMessage(heldMessage(batch, decoded.messages, index), rejection, 'store', source, nowMs));
-        metrics.eventsRejected.inc({ kind, source: 'kafka', reason: rejection.code });
-      }
+      refuse(result.refused, 'store');
       await this.sendDeadLetters(deadLetters, control, shouldContinue);
       await control.commit(batch.nextOffset);
       metrics.eventsIngested.inc({ kind, source: 'kafka' }, result.written);

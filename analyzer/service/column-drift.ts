@@ -40,6 +40,7 @@ import {
 import { analyzeSpilledColumns } from './column-workers.js';
 import { columnKind, referenceVocabulary, restrictToVocabulary, type ColumnKind } from './frozen-categories.js';
 import type { FineBinColumnResult } from './numeric-fine-bins.js';
+import type { ReferenceProfile } from './reference-profiles.js';
 import { bothSides, columnDisplayName, columnRole, FEATURE_PREFIX, PREDICTION_COLUMN, SCORE_COLUMN, type ColumnRole, type SideSource } from './sources.js';
 
 export type { ColumnSelection } from './column-streams.js';
@@ -66,13 +67,12 @@ export interface ColumnDriftInput {
   current: SideSource;
   selection: ColumnSelection;
   rows: SideRowCounts;
-  /** Decile edges of a frozen reference by column key; a column missing here gets computed edges. */
-  frozenEdges: ReadonlyMap<string, readonly number[]>;
   /**
-   * Categories of a frozen reference by column key: the reference counts only these, and
-   * current values outside them are unseen. A column in either frozen map keeps that kind.
+   * What a frozen reference fixed, by column key: decile edges (a column missing there gets
+   * computed ones) and categories (the reference counts only these; current values outside
+   * them are unseen). A column in either map keeps that kind. EMPTY_PROFILE: nothing frozen.
    */
-  frozenCategories?: ReadonlyMap<string, readonly string[]>;
+  frozen: ReferenceProfile;
 }
 
 export interface ColumnDriftOutput {
@@ -146,7 +146,7 @@ async function analyzeOnce(client: ClickHouseClient, input: ColumnDriftInput, qu
     }
     return await buildColumns(input, numericCounts, categorical, (keys, extrasOf) =>
       analyzeSpilledColumns(
-        keys.map((key, index) => ({ id: index, column: spill.column(idOfKey.get(key)!), frozenEdges: input.frozenEdges.get(key) ?? null, extras: extrasOf(key) })),
+        keys.map((key, index) => ({ id: index, column: spill.column(idOfKey.get(key)!), frozenEdges: input.frozen.edges.get(key) ?? null, extras: extrasOf(key) })),
       ),
     );
   } finally {
@@ -167,8 +167,8 @@ async function buildColumns(
   analyzeNumeric: (keys: string[], extrasOf: (key: string) => Extras) => Promise<FineBinColumnResult[]>,
 ): Promise<ColumnDriftOutput> {
   const categoricalCounts = categorical.counts;
-  const frozenCategories = input.frozenCategories ?? new Map<string, readonly string[]>();
-  const frozenKind = (key: string): ColumnKind | null => (input.frozenEdges.has(key) ? 'numeric' : frozenCategories.has(key) ? 'categorical' : null);
+  const { edges: frozenEdges, categories: frozenCategories } = input.frozen;
+  const frozenKind = (key: string): ColumnKind | null => (frozenEdges.has(key) ? 'numeric' : frozenCategories.has(key) ? 'categorical' : null);
   // A column is of its frozen kind, else of the kind most of its values have; values of the other kind are type errors.
   const numericKeys: string[] = [];
   const categoricalKeys: string[] = [];
@@ -194,8 +194,8 @@ async function buildColumns(
   const analyzed = await analyzeNumeric(spilledKeys, (key) => extras(key, 'numeric'));
   const analyzedByKey = new Map(spilledKeys.map((key, index) => [key, analyzed[index]!]));
   for (const key of numericKeys) {
-    const { metrics, edges } = analyzedByKey.get(key) ?? withoutNumericValues(input.frozenEdges.get(key) ?? [], extras(key, 'numeric'));
-    if (!input.frozenEdges.has(key)) computedEdges.set(key, edges);
+    const { metrics, edges } = analyzedByKey.get(key) ?? withoutNumericValues(frozenEdges.get(key) ?? [], extras(key, 'numeric'));
+    if (!frozenEdges.has(key)) computedEdges.set(key, edges);
     columns.push({ key, name: columnDisplayName(key), role: columnRole(key), metrics });
   }
   const computedCategories = new Map<string, string[]>();

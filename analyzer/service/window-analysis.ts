@@ -108,7 +108,7 @@ export async function freezeReferenceAtRegistration(context: Omit<WindowAnalysis
   if (side === null) return 'no_reference';
   const rows = await countSideRows(context.client, side, side);
   if (rows.reference < monitor.minEvents) return 'too_few_events';
-  const drift = await analyzeColumnDrift(context.client, { reference: side, current: side, selection: selection(monitor), rows, frozenEdges: new Map() });
+  const drift = await analyzeColumnDrift(context.client, { reference: side, current: side, selection: selection(monitor), rows, frozen: EMPTY_PROFILE });
   await freezeComputed(context, referenceKey, drift);
   return 'frozen';
 }
@@ -178,7 +178,7 @@ export async function analyzeWindow(context: WindowAnalysisContext, monitor: Mon
     const profileKey = segment === null ? referenceKey : `${referenceKey}|${encodeURIComponent(segment.name)}=${encodeURIComponent(segment.value)}`;
     const frozen = reference.frozen ? await loadReferenceProfile(context.client, profileKey) : EMPTY_PROFILE;
     const drift = await analyzeColumnDrift(context.client, {
-      reference: referenceSource, current, selection: selection(monitor), rows, frozenEdges: frozen.edges, frozenCategories: frozen.categories,
+      reference: referenceSource, current, selection: selection(monitor), rows, frozen,
     });
     if (reference.frozen) {
       await freezeComputed(context, profileKey, drift);

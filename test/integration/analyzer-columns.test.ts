@@ -12,6 +12,7 @@ import { createClickHouse, type ClickHouseClient } from '../../storage/clickhous
 import { migrate } from '../../storage/migrate.js';
 import { dropTestDatabase, testConfig } from '../helpers/environment.js';
 import { insertPredictions } from '../helpers/seed.js';
+import { EMPTY_PROFILE } from '../../analyzer/service/reference-profiles.js';
 
 const config = testConfig('columns');
 let client: ClickHouseClient;
@@ -85,7 +86,7 @@ test('every statistic of every column equals the offline engine on the same rows
     current,
     selection: { features: null, prediction: true, score: true },
     rows,
-    frozenEdges: new Map(),
+    frozen: EMPTY_PROFILE,
   });
   const expectedKinds: Record<string, ColumnMetrics['kind']> = {
     active: 'categorical', age: 'numeric', income: 'numeric', plan: 'categorical', prediction: 'categorical', score: 'numeric', zeros: 'numeric',
@@ -109,8 +110,7 @@ test('frozen categories hold the reference to them, and a column frozen as one k
     selection: { features: ['plan', 'active', 'age', 'income'], prediction: true, score: false },
     rows,
     // active holds booleans only, age numbers only: each frozen as the other kind.
-    frozenEdges: new Map([['f.active', [0.5]]]),
-    frozenCategories: new Map([['f.plan', ['basic', 'pro']], ['f.age', ['20', '21']]]),
+    frozen: { edges: new Map([['f.active', [0.5]]]), categories: new Map([['f.plan', ['basic', 'pro']], ['f.age', ['20', '21']]]) },
   });
   const byName = new Map(result.columns.map((c) => [c.name, c]));
   assert.deepEqual([...byName.keys()], ['active', 'age', 'income', 'plan', 'prediction']);
@@ -158,7 +158,7 @@ test('frozen edges are used as given, and a feature selection limits the columns
     current,
     selection: { features: ['income'], prediction: false, score: false },
     rows,
-    frozenEdges: frozen,
+    frozen: { edges: frozen, categories: new Map() },
   });
   assert.deepEqual(result.columns.map((c) => c.name), ['income']);
   const income = result.columns[0]!.metrics;

@@ -18,6 +18,7 @@ import { createClickHouse, type ClickHouseClient } from '../../storage/clickhous
 import { migrate } from '../../storage/migrate.js';
 import { dropTestDatabase, testConfig } from '../helpers/environment.js';
 import { insertPredictions } from '../helpers/seed.js';
+import { EMPTY_PROFILE } from '../../analyzer/service/reference-profiles.js';
 
 const config = testConfig('finebins');
 let client: ClickHouseClient;
@@ -112,7 +113,7 @@ function assertMatchesOffline(actual: ColumnMetrics, expected: ColumnMetrics, na
 test('continuous columns through the fine-bin path equal the offline engine', async () => {
   const rows = await countSideRows(client, reference, current);
   assert.deepEqual(rows, { reference: EVENTS, current: EVENTS });
-  const result = await analyzeColumnDrift(client, { reference, current, selection: { features: null, prediction: true, score: true }, rows, frozenEdges: new Map() });
+  const result = await analyzeColumnDrift(client, { reference, current, selection: { features: null, prediction: true, score: true }, rows, frozen: EMPTY_PROFILE });
   const names = result.columns.map((c) => c.name);
   assert.deepEqual(names, ['epoch', 'heavy', 'negative', 'plan', 'rounded', 'shifted', 'unshifted', 'prediction', 'score']); // by key: f.* first
   for (const { name, metrics } of result.columns) {
@@ -135,7 +136,7 @@ test('frozen edges straddling many fine bins give the exact bin counts', async (
   const rows = await countSideRows(client, reference, current);
   // Edges that are not data values and sit in dense regions (refined bins).
   const frozen = new Map<string, number[]>([['f.shifted', [80, 99.99, 100, 100.5, 130]], ['f.heavy', [-1e6, -0.3, 0, 1e-9, 2]]]);
-  const result = await analyzeColumnDrift(client, { reference, current, selection: { features: ['shifted', 'heavy', 'unshifted'], prediction: false, score: false }, rows, frozenEdges: frozen });
+  const result = await analyzeColumnDrift(client, { reference, current, selection: { features: ['shifted', 'heavy', 'unshifted'], prediction: false, score: false }, rows, frozen: { edges: frozen, categories: new Map() } });
   assert.deepEqual(result.columns.map((c) => c.name), ['heavy', 'shifted', 'unshifted']);
   assert.deepEqual([...result.computedEdges.keys()], ['f.unshifted']);
   for (const name of ['heavy', 'shifted']) {
@@ -157,7 +158,7 @@ test('a redelivered event in the window is counted once (FINAL), as offline', as
   await insertPredictions(client, currentEvents.slice(0, 50));
   const rows = await countSideRows(client, reference, current);
   assert.deepEqual(rows, { reference: EVENTS, current: EVENTS });
-  const result = await analyzeColumnDrift(client, { reference, current, selection: { features: ['shifted', 'plan'], prediction: false, score: false }, rows, frozenEdges: new Map() });
+  const result = await analyzeColumnDrift(client, { reference, current, selection: { features: ['shifted', 'plan'], prediction: false, score: false }, rows, frozen: EMPTY_PROFILE });
   for (const { name, metrics } of result.columns) {
     const expected = metrics.kind === 'numeric'
       ? analyzeNumericColumn(column(referenceEvents, name), column(currentEvents, name))
@@ -185,7 +186,7 @@ test('scattered repeats among continuous values: at most the ties note differs',
   }
   const source = (from: number): SideSource => ({ kind: 'traffic', modelId: 'ties', modelVersion: 'v1', from, to: from + HOUR, segment: null });
   const rows = await countSideRows(client, source(REFERENCE_START), source(CURRENT_START));
-  const result = await analyzeColumnDrift(client, { reference: source(REFERENCE_START), current: source(CURRENT_START), selection: { features: ['x'], prediction: false, score: false }, rows, frozenEdges: new Map() });
+  const result = await analyzeColumnDrift(client, { reference: source(REFERENCE_START), current: source(CURRENT_START), selection: { features: ['x'], prediction: false, score: false }, rows, frozen: EMPTY_PROFILE });
   const metrics = result.columns[0]!.metrics;
   const expected = analyzeNumericColumn(column(tiesReference, 'x'), column(tiesCurrent, 'x'));
   assert.ok(expected.notes.some((note) => note.startsWith('tied values')));

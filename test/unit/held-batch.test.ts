@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeBatch } from '../../ingest/batch-decoder.js';
-import { heldMessage, holdBatch, packedAt } from '../../ingest/held-batch.js';
+import { heldMessages, holdBatch, packedAt, packedStarts } from '../../ingest/held-batch.js';
 import type { ConsumedBatch, ConsumedMessage } from '../../messaging/kafka.js';
 
 const MESSAGES: ConsumedMessage[] = [
@@ -21,8 +21,9 @@ test('holdBatch keeps offsets, keys, values and headers; heldMessage rebuilds ea
   assert.equal(held.nextOffset, '9007199254740992');
   assert.ok(held.offsets instanceof Float64Array, 'safe offsets are kept as numbers');
   assert.deepEqual([...held.headers.keys()], [3], 'only messages with headers keep them');
+  const rebuiltMessages = heldMessages(held, values, MESSAGES.map((_, index) => index));
   MESSAGES.forEach((original, index) => {
-    const rebuilt = heldMessage(held, values, index);
+    const rebuilt = rebuiltMessages[index]!;
     assert.equal(rebuilt.offset, original.offset);
     assert.deepEqual(rebuilt.key, original.key);
     assert.deepEqual(rebuilt.value, original.value);
@@ -34,7 +35,7 @@ test('holdBatch keeps offsets beyond 2^53 exactly, as text', () => {
   const messages = [{ offset: '9007199254740993', key: null, value: Buffer.from('a') }, { offset: '9007199254740994', key: null, value: Buffer.from('b') }];
   const { held, values } = holdBatch(batch(messages));
   assert.deepEqual(held.offsets, ['9007199254740993', '9007199254740994']);
-  assert.equal(heldMessage(held, values, 1).offset, '9007199254740994');
+  assert.deepEqual(heldMessages(held, values, [1]).map((message) => message.offset), ['9007199254740994']);
   assert.equal(held.nextOffset, '9007199254740995');
 });
 
@@ -42,5 +43,6 @@ test('the packed values survive decoding and come back with the result, byte for
   const { values } = holdBatch(batch(MESSAGES));
   const decoded = decodeBatch('prediction', values, Date.now(), { maxMessageBytes: 65_536, maxFutureSkewMs: 86_400_000 });
   assert.deepEqual(decoded.rejected.map((rejected) => [rejected.index, rejected.rejection.code]), [[0, 'schema_violation'], [1, 'empty'], [2, 'empty'], [3, 'invalid_utf8'], [4, 'oversize']]);
-  for (const [index, original] of MESSAGES.entries()) assert.deepEqual(packedAt(decoded.messages, index), original.value);
+  const starts = packedStarts(decoded.messages);
+  for (const [index, original] of MESSAGES.entries()) assert.deepEqual(packedAt(decoded.messages, starts, index), original.value);
 });
