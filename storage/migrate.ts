@@ -79,10 +79,36 @@ async function appliedMigrations(client: ClickHouseClient): Promise<Map<number, 
   return new Map(rows.map((row) => [Number(row.version), row.checksum]));
 }
 
+const ALTER_CLAUSE = /\b(ADD|DROP|MODIFY|RENAME|CLEAR|DELETE|UPDATE|COMMENT|FREEZE|ATTACH|DETACH|REPLACE|MATERIALIZE)\s+\w+/gi;
+
+/**
+ * `ALTER TABLE t ADD COLUMN c ...` with that one clause, which 18.16 cannot make
+ * idempotent with IF NOT EXISTS. (With more clauses, one column already there would fail
+ * the whole statement and leave the others out.)
+ */
+export function isSingleAddColumn(statement: string): boolean {
+  return /^ALTER\s+TABLE\s+\S+\s+ADD\s+COLUMN\s+(?!IF\s)/i.test(statement) && (statement.match(ALTER_CLAUSE) ?? []).length === 1;
+}
+
+/** True when `error` says the column of a single ADD COLUMN statement is there already (code 44). */
+export function isColumnAlreadyThere(statement: string, error: unknown): boolean {
+  return isSingleAddColumn(statement) && error instanceof Error && /column with this name already exists/i.test(error.message);
+}
+
+async function applyStatement(client: ClickHouseClient, statement: string): Promise<void> {
+  try {
+    await client.command({ query: statement });
+  } catch (error) {
+    // Another instance (or an interrupted earlier start) added it: the statement's effect holds.
+    if (!isColumnAlreadyThere(statement, error)) throw error;
+  }
+}
+
 /**
  * Creates the database and applies every migration not yet recorded. Statements are
- * idempotent (IF NOT EXISTS), so two instances starting together both succeed and the
- * record deduplicates; a changed file that was already applied stops start-up.
+ * idempotent (IF NOT EXISTS; an ADD COLUMN whose column exists counts as applied), so two
+ * instances starting together both succeed and the record deduplicates; a changed file
+ * that was already applied stops start-up.
  */
 export async function migrate(config: DriftwatchConfig['clickhouse'], migrations = readMigrations()): Promise<number[]> {
   const admin = createClickHouse(config, { withDatabase: false });
@@ -106,7 +132,7 @@ export async function migrate(config: DriftwatchConfig['clickhouse'], migrations
         }
         continue;
       }
-      for (const statement of migration.statements) await client.command({ query: statement });
+      for (const statement of migration.statements) await applyStatement(client, statement);
       await client.command({
         query: sql`INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (${migration.version}, ${migration.name}, ${migration.checksum}, ${new Date()})`,
       });

@@ -13,7 +13,7 @@
  * deduplicates, maps feature names to column ids and counts categories, and the
  * analyzer bins and refines each column itself (column-streams.ts, column-spill.ts,
  * numeric-fine-bins.ts, column-workers.ts):
- *  1. discovery: the feature names in a sample of both sides;
+ *  1. discovery: the feature names of both sides, and the patterns (name lists) rows use;
  *  2. at the same time: the numeric values of each side, streamed per row into
  *     per-column spill files; the categorical value counts (GROUP BY); the rows read;
  *  3. per numeric column, fine bins then exact refinement, on every core.
@@ -29,7 +29,8 @@ import { ColumnSpill } from './column-spill.js';
 import {
   countCategories,
   plainRowCounts,
-  sampleFeatureNames,
+  discoverFeatures,
+  RowsChangedError,
   sideQuery,
   streamNumericValues,
   type CategoricalCounts,
@@ -97,10 +98,7 @@ export async function countSideRows(client: ClickHouseClient, reference: SideSou
   return counts;
 }
 
-/** The rows changed between counting them and reading them (a redelivery, a late event). */
-export class RowsChangedError extends Error {
-  override readonly name = 'RowsChangedError';
-}
+export { RowsChangedError } from './column-streams.js';
 
 export async function analyzeColumnDrift(client: ClickHouseClient, input: ColumnDriftInput): Promise<ColumnDriftOutput> {
   const sources = [input.reference, input.current] as const;
@@ -123,11 +121,11 @@ export async function analyzeColumnDrift(client: ClickHouseClient, input: Column
 
 async function analyzeOnce(client: ClickHouseClient, input: ColumnDriftInput, queries: [SideQuery, SideQuery]): Promise<ColumnDriftOutput> {
   const { selection } = input;
-  const names = selection.features !== null ? [...new Set(selection.features)].sort() : await sampleFeatureNames(client, queries);
+  const discovery = await discoverFeatures(client, queries, selection.features);
   const spill = new ColumnSpill();
   try {
     const [numeric, categorical] = await Promise.all([
-      streamNumericValues(client, queries, names, selection, spill),
+      streamNumericValues(client, queries, discovery, selection, spill),
       countCategories(client, queries, selection),
     ]);
     const expected: Counts = [input.rows.reference, input.rows.current];

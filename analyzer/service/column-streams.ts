@@ -1,20 +1,27 @@
 /**
  * The three reads of a column analysis (see column-drift.ts), as SQL and as decoding:
- *  - discovery: the feature names in a sample of rows of both sides;
- *  - the numeric stream: per row, column ids and values (RowBinary), one query per side
- *    read at the same time, spilled per column (column-spill.ts);
+ *  - discovery: the feature names of both sides;
+ *  - the numeric stream: per row, its values and what they are (RowBinary), one query per
+ *    side read at the same time, spilled per column (column-spill.ts);
  *  - categorical counts: GROUP BY (side, column, value), plus the rows each side read.
  *
- * A side is read one of two ways. Plain traffic and uploaded datasets read the stored
- * arrays straight from their table, feature names mapped to ids by `transform` (no
- * per-value string building). Traffic whose features are logged separately reads
- * sources.ts's `sideRows`, which joins feature_logs and names columns by key already.
+ * A side is read one of three ways:
+ *  - by pattern: plain traffic and uploaded datasets store, per row, `num_names_hash`, a
+ *    hash of its numeric feature names (migration 0006). Discovery finds the side's
+ *    distinct patterns (reading that one UInt64 column) and each pattern's names (one row
+ *    each); the stream then ships per row its pattern and its values, and never reads a
+ *    name. Up to MAX_PATTERNS patterns per side;
+ *  - by id: a table side with more patterns than that maps every name to a column id with
+ *    `transform` in the server, and ships ids with values (discovery: a sample of names;
+ *    a row with a name the sample missed ships its names too);
+ *  - traffic whose features are logged separately reads sources.ts's `sideRows`, which
+ *    joins feature_logs and names columns by key already, by id likewise.
  */
 import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { fragment, sql, SqlFragment } from '../../storage/sql.js';
 import type { CategoryCount } from '../stats/index.js';
 import type { ColumnSpill } from './column-spill.js';
-import { idAt, readValueRows, type ValueRow } from './value-rows-reader.js';
+import { idAt, readPatternRows, readValueRows, ValueRowsError, type PatternRow, type ValueRow } from './value-rows-reader.js';
 import { FEATURE_PREFIX, PREDICTION_COLUMN, SCORE_COLUMN, sideRows, trafficFilter, type SideSource } from './sources.js';
 
 export type Side = 0 | 1;
@@ -27,10 +34,18 @@ export interface ColumnSelection {
   score: boolean;
 }
 
-/** How one side is read: its stored arrays in a table, or sources.ts's rows (keys as names). */
+/**
+ * How one side is read: its stored arrays in a table (`plain`: the table without FINAL,
+ * for discovery, whose answers FINAL can only shrink), or sources.ts's rows (keys as names).
+ */
 export type SideQuery =
-  | { kind: 'table'; table: SqlFragment; where: SqlFragment }
+  | { kind: 'table'; table: SqlFragment; plain: SqlFragment; where: SqlFragment }
   | { kind: 'rows'; rows: SqlFragment };
+
+/** The rows changed between counting them and reading them (a redelivery, a late event). */
+export class RowsChangedError extends Error {
+  override readonly name = 'RowsChangedError';
+}
 
 /** Numeric column ids in the stream: 0 = not selected, then prediction, score, features. */
 const PREDICTION_ID = 1;
@@ -42,8 +57,11 @@ const NOTHING = new SqlFragment('');
 
 export function sideQuery(source: SideSource, side: Side, deduplicate: boolean): SideQuery {
   if (source.kind === 'traffic' && source.withFeatureLogs) return { kind: 'rows', rows: sideRows(source, side) };
-  if (source.kind === 'traffic') return { kind: 'table', table: new SqlFragment(deduplicate ? 'predictions FINAL' : 'predictions'), where: trafficFilter(source) };
-  return { kind: 'table', table: new SqlFragment('reference_rows'), where: fragment`dataset_name = ${source.datasetName} AND upload_id = ${source.uploadId}` };
+  if (source.kind === 'traffic') {
+    return { kind: 'table', table: new SqlFragment(deduplicate ? 'predictions FINAL' : 'predictions'), plain: new SqlFragment('predictions'), where: trafficFilter(source) };
+  }
+  const table = new SqlFragment('reference_rows');
+  return { kind: 'table', table, plain: table, where: fragment`dataset_name = ${source.datasetName} AND upload_id = ${source.uploadId}` };
 }
 
 function sideLabel(side: Side): SqlFragment {
@@ -73,7 +91,7 @@ export async function plainRowCounts(client: ClickHouseClient, sources: readonly
   return counts;
 }
 
-function sampleFeatureNamesSql(queries: readonly [SideQuery, SideQuery]): string {
+function sampleFeatureNamesSql(queries: readonly SideQuery[]): string {
   const parts = queries.map((query) =>
     query.kind === 'table'
       ? fragment`SELECT num_feature_names AS names FROM ${query.table} WHERE ${query.where} LIMIT ${DISCOVERY_ROWS}`
@@ -82,12 +100,130 @@ function sampleFeatureNamesSql(queries: readonly [SideQuery, SideQuery]): string
   return sql`SELECT DISTINCT name FROM (${union(parts)}) ARRAY JOIN names AS name ORDER BY name`;
 }
 
-export async function sampleFeatureNames(client: ClickHouseClient, queries: readonly [SideQuery, SideQuery]): Promise<string[]> {
-  return (await queryRows<{ name: string }>(client, sampleFeatureNamesSql(queries))).map((row) => row.name);
+/** Distinct feature-name lists a side may have and still be read by pattern. */
+export const MAX_PATTERNS = 256;
+/** Patterns whose names one discovery query fetches. */
+const PATTERNS_PER_QUERY = 64;
+
+/** A pattern as column-streams ships it: the UInt64 as two 32-bit halves. */
+function patternHalves(pattern: string): [low: number, high: number] {
+  const value = BigInt(pattern);
+  return [Number(value & 0xffffffffn), Number(value >> 32n)];
 }
 
-/** SQL for one side of the numeric stream: per row, side, column ids, values (and unknown names). */
-function numericSide(side: Side, query: SideQuery, names: readonly string[], selection: ColumnSelection): SqlFragment {
+export interface FeatureDiscovery {
+  /** Every feature name found, sorted. */
+  names: string[];
+  /** Per side: the names of each pattern (decimal UInt64 text), or null when the side is read by id. */
+  patterns: [Map<string, string[]> | null, Map<string, string[]> | null];
+}
+
+/** Distinct patterns per table side, at most MAX_PATTERNS + 1 each (one more says "too many"). */
+async function distinctPatterns(client: ClickHouseClient, queries: readonly [SideQuery, SideQuery]): Promise<[string[], string[]]> {
+  const found: [string[], string[]] = [[], []];
+  const parts: SqlFragment[] = [];
+  for (const side of [0, 1] as const) {
+    const query = queries[side];
+    if (query.kind === 'table') parts.push(fragment`SELECT DISTINCT ${sideLabel(side)} AS side, num_names_hash AS pattern FROM ${query.plain} WHERE ${query.where}`);
+  }
+  if (parts.length === 0) return found;
+  const rows = await queryRows<{ side: number; pattern: string }>(client, sql`SELECT side, toString(pattern) AS pattern FROM (${union(parts)}) LIMIT ${MAX_PATTERNS + 1} BY side`);
+  for (const row of rows) found[Number(row.side) as Side].push(row.pattern);
+  return found;
+}
+
+/** The names of each pattern, from one row each (PREWHERE: names are read only where the pattern is). */
+async function patternNames(client: ClickHouseClient, query: Extract<SideQuery, { kind: 'table' }>, patterns: readonly string[]): Promise<Map<string, string[]>> {
+  const names = new Map<string, string[]>();
+  for (let start = 0; start < patterns.length; start += PATTERNS_PER_QUERY) {
+    const parts = patterns.slice(start, start + PATTERNS_PER_QUERY).map((pattern) => {
+      if (!/^\d{1,20}$/.test(pattern)) throw new Error(`unexpected feature pattern ${JSON.stringify(pattern)} from the server`);
+      const literal = new SqlFragment(pattern);
+      return fragment`SELECT toString(num_names_hash) AS pattern, num_feature_names AS names FROM ${query.plain} PREWHERE num_names_hash = ${literal} WHERE ${query.where} LIMIT 1`;
+    });
+    for (const row of await queryRows<{ pattern: string; names: string[] }>(client, sql`${union(parts)}`)) names.set(row.pattern, row.names);
+  }
+  return names;
+}
+
+/**
+ * The feature names of both sides (when `wanted` is null) and each side's patterns. Every
+ * pattern present is found, so a table side read by pattern needs no sample; a pattern
+ * that appears later means new rows, which the row counts catch anyway.
+ */
+export async function discoverFeatures(client: ClickHouseClient, queries: readonly [SideQuery, SideQuery], wanted: readonly string[] | null): Promise<FeatureDiscovery> {
+  const patterns: FeatureDiscovery['patterns'] = [null, null];
+  const distinct = await distinctPatterns(client, queries);
+  const sampled: SideQuery[] = [];
+  for (const side of [0, 1] as const) {
+    const query = queries[side];
+    if (query.kind === 'table' && distinct[side].length <= MAX_PATTERNS) patterns[side] = await patternNames(client, query, distinct[side]);
+    else sampled.push(query);
+  }
+  if (wanted !== null) return { names: [...new Set(wanted)].sort(), patterns };
+  const names = new Set<string>();
+  for (const map of patterns) for (const list of map?.values() ?? []) for (const name of list) names.add(name);
+  if (sampled.length > 0) for (const row of await queryRows<{ name: string }>(client, sampleFeatureNamesSql(sampled))) names.add(row.name);
+  return { names: [...names].sort(), patterns };
+}
+
+// Tag bits of a row read by pattern (see value-rows-reader.ts): bit 0 side, then the appended columns.
+const PREDICTION_APPENDED = 1;
+const SCORE_APPENDED = 2;
+
+/** SQL for one table side of the numeric stream read by pattern: per row, tag, pattern, values. */
+function numericSideByPattern(side: Side, query: Extract<SideQuery, { kind: 'table' }>, selection: ColumnSelection): SqlFragment {
+  const tag = [`${side}`];
+  const values = [fragment`num_feature_values`];
+  if (selection.prediction) {
+    tag.push(`${2 * PREDICTION_APPENDED} * (prediction_kind = 'number')`);
+    values.push(fragment`if(prediction_kind = 'number', [prediction_num], emptyArrayFloat64())`);
+  }
+  if (selection.score) {
+    tag.push(`${2 * SCORE_APPENDED} * (NOT isNull(score))`);
+    values.push(fragment`if(isNull(score), emptyArrayFloat64(), [ifNull(score, 0)])`);
+  }
+  const vs = values.length === 1 ? values[0]! : new SqlFragment(`arrayConcat(${values.map((part) => part.text).join(', ')})`);
+  return fragment`SELECT toUInt8(${new SqlFragment(tag.join(' + '))}) AS tag, num_names_hash AS pattern, ${vs} AS vs FROM ${query.table} WHERE ${query.where}`;
+}
+
+/**
+ * Column ids of the rows of each pattern, per combination of appended columns, built on
+ * first use. Rows of one pattern mostly come in runs, so the last one found is kept at hand.
+ */
+class PatternIds {
+  private readonly byLow = new Map<number, Array<{ high: number; names: readonly string[]; ids: Array<Uint16Array | undefined> }>>();
+  private last: { low: number; high: number; extras: number; ids: Uint16Array } | null = null;
+
+  constructor(patterns: ReadonlyMap<string, readonly string[]>, private readonly idOfName: ReadonlyMap<string, number>) {
+    for (const [pattern, names] of patterns) {
+      const [low, high] = patternHalves(pattern);
+      const entries = this.byLow.get(low) ?? [];
+      entries.push({ high, names, ids: [] });
+      this.byLow.set(low, entries);
+    }
+  }
+
+  /** The row's column ids; null when its pattern was not discovered (rows came in between). */
+  of(row: PatternRow): Uint16Array | null {
+    const last = this.last;
+    if (last !== null && last.low === row.patternLow && last.high === row.patternHigh && last.extras === row.extras) return last.ids;
+    const entry = this.byLow.get(row.patternLow)?.find((candidate) => candidate.high === row.patternHigh);
+    if (entry === undefined) return null;
+    let ids = entry.ids[row.extras];
+    if (ids === undefined) {
+      const list = entry.names.map((name) => this.idOfName.get(name) ?? 0);
+      if ((row.extras & PREDICTION_APPENDED) !== 0) list.push(PREDICTION_ID);
+      if ((row.extras & SCORE_APPENDED) !== 0) list.push(SCORE_ID);
+      ids = entry.ids[row.extras] = Uint16Array.from(list);
+    }
+    this.last = { low: row.patternLow, high: row.patternHigh, extras: row.extras, ids };
+    return ids;
+  }
+}
+
+/** SQL for one side of the numeric stream read by id: per row, side, column ids, values (and unknown names). */
+function numericSideById(side: Side, query: SideQuery, names: readonly string[], selection: ColumnSelection): SqlFragment {
   const label = sideLabel(side);
   if (query.kind === 'rows') {
     // Names are keys here: 'f.<feature>', 'prediction', 'score'.
@@ -126,10 +262,11 @@ export interface NumericStream {
 export async function streamNumericValues(
   client: ClickHouseClient,
   queries: readonly [SideQuery, SideQuery],
-  names: readonly string[],
+  discovery: FeatureDiscovery,
   selection: ColumnSelection,
   spill: ColumnSpill,
 ): Promise<NumericStream> {
+  const { names } = discovery;
   const keys = new Map<number, string>([[PREDICTION_ID, PREDICTION_COLUMN], [SCORE_ID, SCORE_COLUMN]]);
   const idOfName = new Map<string, number>();
   names.forEach((name, index) => {
@@ -164,18 +301,30 @@ export async function streamNumericValues(
     }
     spill.addRow(row.side, row.view, row.idsAt, row.valuesAt, row.count, ids);
   };
+  const onPatternRow = (patternIds: PatternIds) => (row: PatternRow): void => {
+    const ids = patternIds.of(row);
+    if (ids === null) throw new RowsChangedError('rows with feature names not seen at discovery arrived during the analysis; retry the window');
+    if (ids.length !== row.count) throw new ValueRowsError(`value stream row has ${row.count} values for ${ids.length} columns`);
+    rows[row.side]++;
+    spill.addRow(row.side, row.view, 0, row.valuesAt, row.count, ids);
+  };
   // One query per side, read at the same time: each gets its own server thread for
   // formatting, which is what limits a single stream on 18.16.
   await Promise.all(
     ([0, 1] as const).map(async (side) => {
+      const query = queries[side];
+      const patterns = discovery.patterns[side];
+      const byPattern = query.kind === 'table' && patterns !== null;
       const result = await client.exec({
-        query: `${numericSide(side, queries[side], names, selection).text} FORMAT RowBinary`,
+        query: `${(byPattern ? numericSideByPattern(side, query, selection) : numericSideById(side, query, names, selection)).text} FORMAT RowBinary`,
         clickhouse_settings: { enable_http_compression: 0 },
       });
-      await readValueRows(result.stream as AsyncIterable<Buffer>, selection.features === null, onRow(queries[side].kind === 'rows'));
+      const stream = result.stream as AsyncIterable<Buffer>;
+      if (byPattern) await readPatternRows(stream, onPatternRow(new PatternIds(patterns, idOfName)));
+      else await readValueRows(stream, selection.features === null, onRow(query.kind === 'rows'));
     }),
   );
-  spill.finish();
+  await spill.finish();
   return { keys, rows };
 }
 

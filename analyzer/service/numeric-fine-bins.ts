@@ -161,8 +161,8 @@ function binChunk(chunk: Float64Array, side: 0 | 1, records: Float64Array, binni
   extremes[1] = high;
 }
 
-/** Read 2 over one chunk: values of flagged bins, and (current side) values outside the reference range. */
-function refineChunk(chunk: Float64Array, side: 0 | 1, flagOfBin: Uint8Array, binning: Binning, refined: DoubleList, outside: Float64Array, extremes: Float64Array): void {
+/** Read 2 over one chunk: values of flagged bins (into their group's segment), and (current side) values outside the reference range. */
+function refineChunk(chunk: Float64Array, side: 0 | 1, refinedGroupOfBin: Int32Array, binning: Binning, refined: GroupedValues, outside: Float64Array, extremes: Float64Array): void {
   const { centre, inverseScale, half, count } = binning;
   const low = extremes[0]!;
   const high = extremes[1]!;
@@ -170,7 +170,8 @@ function refineChunk(chunk: Float64Array, side: 0 | 1, flagOfBin: Uint8Array, bi
   let above = 0;
   for (let i = 0; i < chunk.length; i++) {
     const x = chunk[i]!;
-    if (flagOfBin[binOf(x, centre, inverseScale, half, count)] === 1) refined.push(x);
+    const group = refinedGroupOfBin[binOf(x, centre, inverseScale, half, count)]!;
+    if (group >= 0) refined.push(group, x);
     if (side === 1) {
       if (x < low) below++;
       else if (x > high) above++;
@@ -196,16 +197,50 @@ function reuse<T extends Float64Array | Int32Array | Uint8Array>(name: string, t
   return buffer.subarray(0, length) as T;
 }
 
-/** A Float64Array filled from the start, sized in advance (a column read twice holds no surprises). */
-class DoubleList {
-  length = 0;
-  constructor(readonly values: Float64Array) {}
-  push(value: number): void {
-    if (this.length === this.values.length) throw new RangeError('more refined values than the fine bins counted: the data changed between the two reads');
-    this.values[this.length++] = value;
+/**
+ * One side's refined values, each refined group's in its own segment, sized in advance
+ * from the group's count (a column read twice holds no surprises). Groups are disjoint
+ * ascending ranges, so sorting each segment sorts the whole: measured on the bench's
+ * columns, segments of ~120 values sort in 40% of the time one sort of the side takes.
+ */
+class GroupedValues {
+  readonly values: Float64Array;
+  private readonly next: Int32Array;
+  private readonly end: Int32Array;
+
+  constructor(side: 0 | 1, groups: Bins, flags: Uint8Array) {
+    const counts = side === 0 ? groups.reference : groups.current;
+    this.next = reuse(`next${side}`, Int32Array, groups.count);
+    this.end = reuse(`end${side}`, Int32Array, groups.count);
+    let at = 0;
+    for (let g = 0; g < groups.count; g++) {
+      this.next[g] = at;
+      if (flags[g] === 1) at += counts[g]!;
+      this.end[g] = at;
+    }
+    this.values = reuse(`refined${side}`, Float64Array, at);
   }
+
+  get length(): number {
+    return this.values.length;
+  }
+
+  push(group: number, value: number): void {
+    const at = this.next[group]!;
+    if (at === this.end[group]) throw new RangeError(`more refined values than fine bin ${group} counted: the data changed between the two reads`);
+    this.values[at] = value;
+    this.next[group] = at + 1;
+  }
+
   sorted(): Float64Array {
-    return this.values.subarray(0, this.length).sort();
+    let start = 0;
+    for (let g = 0; g < this.end.length; g++) {
+      const end = this.end[g]!;
+      if (this.next[g] !== end) throw new RangeError(`fewer refined values than fine bin ${g} counted: the data changed between the two reads`);
+      if (end - start > 1) this.values.subarray(start, end).sort();
+      start = end;
+    }
+    return this.values;
   }
 }
 
@@ -319,13 +354,16 @@ export function analyzeColumnValues(values: ColumnValues, options: FineBinColumn
   const refine = chooseRefinement(groups, n, m, options.frozenEdges);
 
   // Read 2: the values of the groups to refine, and current values outside the reference range.
-  const refinedBySide = [new DoubleList(reuse('refined0', Float64Array, refine.values[0])), new DoubleList(reuse('refined1', Float64Array, refine.values[1]))] as const;
-  const flagOfBin = reuse('flagOfBin', Uint8Array, binning.count).fill(0);
-  for (let bin = 0; bin < binning.count; bin++) if (groupOfBin[bin]! >= 0) flagOfBin[bin] = refine.flags[groupOfBin[bin]!]!;
+  const refinedBySide = [new GroupedValues(0, groups, refine.flags), new GroupedValues(1, groups, refine.flags)] as const;
+  const refinedGroupOfBin = reuse('refinedGroupOfBin', Int32Array, binning.count).fill(-1);
+  for (let bin = 0; bin < binning.count; bin++) {
+    const group = groupOfBin[bin]!;
+    if (group >= 0 && refine.flags[group] === 1) refinedGroupOfBin[bin] = group;
+  }
   const extremes = Float64Array.of(referenceMin, referenceMax);
   const outside = new Float64Array(2);
   for (const side of [0, 1] as const) {
-    values.forEachChunk(side, (chunk) => refineChunk(chunk, side, flagOfBin, binning, refinedBySide[side], outside, extremes));
+    values.forEachChunk(side, (chunk) => refineChunk(chunk, side, refinedGroupOfBin, binning, refinedBySide[side], outside, extremes));
   }
   const [currentBelow, currentAbove] = outside as unknown as [number, number];
   const collected = performance.now();
@@ -390,8 +428,6 @@ function referenceMoments(groups: Bins, n: number): { mean: number; std: number 
 
 interface Refinement {
   flags: Uint8Array;
-  /** Values to collect per side. */
-  values: [number, number];
   complete: boolean;
 }
 
@@ -410,14 +446,7 @@ function chooseRefinement(groups: Bins, n: number, m: number, frozenEdges: reado
     else flagOrderStatistics(groups, n, flags);
     for (let g = 0; g < count; g++) if (!multiValued(g)) flags[g] = 0;
   }
-  const values: [number, number] = [0, 0];
-  for (let g = 0; g < count; g++) {
-    if (flags[g] === 1) {
-      values[0] += groups.reference[g]!;
-      values[1] += groups.current[g]!;
-    }
-  }
-  return { flags, values, complete };
+  return { flags, complete };
 }
 
 /** fineBinsToRefine's rule: groups that could hold the KS maximum or where G may change sign. */

@@ -1,6 +1,10 @@
 /**
- * Reads the numeric value stream of column-streams.ts as it arrives:
- *   SELECT side UInt8, ks Array(UInt16), vs Array(Float64)[, unknown Array(String)] FORMAT RowBinary
+ * Reads the numeric value streams of column-streams.ts as they arrive, in one of two row
+ * layouts (RowBinary):
+ *  - by id:      side UInt8, ks Array(UInt16), vs Array(Float64)[, unknown Array(String)]
+ *  - by pattern: tag UInt8 (bit 0 side, bits 1-2 extras), pattern UInt64, vs Array(Float64);
+ *    the pattern names the row's feature names (see column-streams.ts), so no per-value id
+ *    travels.
  * RowBinary keeps doubles bit-exact with no text parsing. A row is handed over where it
  * lies, as offsets into a DataView of the received bytes (DataView reads are compiled to
  * plain loads; copying each row out would allocate a view per row, and the garbage
@@ -54,6 +58,23 @@ function varUInt(buffer: Buffer, offset: number): [number, number] | null {
   return null;
 }
 
+export interface PatternRow {
+  side: 0 | 1;
+  /** Columns appended after the features: bit 0 prediction, bit 1 score. */
+  extras: number;
+  /** The UInt64 pattern as two 32-bit halves (a double cannot hold it exactly). */
+  patternLow: number;
+  patternHigh: number;
+  count: number;
+  /** The received bytes; valid only during the callback. */
+  view: DataView;
+  /** Byte offset in `view` of the values (Float64 LE). */
+  valuesAt: number;
+}
+
+/** Parses the row at `offset`: the next offset, -1 when the row is incomplete, -2 when it is no row. */
+type RowParser = (buffer: Buffer, view: DataView, offset: number) => number;
+
 /**
  * Calls onRow for every row of the stream, in order; resolves with the number of rows.
  * `withNames`: rows carry the fourth column (unknown names).
@@ -61,11 +82,7 @@ function varUInt(buffer: Buffer, offset: number): [number, number] | null {
 export async function readValueRows(stream: AsyncIterable<Buffer>, withNames: boolean, onRow: (row: ValueRow) => void): Promise<number> {
   // One row object, refilled: millions of rows allocate nothing per row.
   const row: ValueRow = { side: 0, count: 0, view: new DataView(new ArrayBuffer(0)), idsAt: 0, valuesAt: 0, names: null };
-  let carry: Buffer | null = null;
-  let rows = 0;
-
-  /** Parses the row at `offset`; returns the next offset, -1 when the row is incomplete, -2 when it is no row. */
-  const parse = (buffer: Buffer, view: DataView, offset: number): number => {
+  return readRows(stream, (buffer, view, offset) => {
     if (offset >= buffer.length) return -1;
     const side = buffer[offset]!;
     if (side > 1) return -2; // most likely a server error appended to the body
@@ -100,10 +117,41 @@ export async function readValueRows(stream: AsyncIterable<Buffer>, withNames: bo
     row.valuesAt = valuesAt;
     row.names = names;
     onRow(row);
-    rows++;
     return end;
-  };
+  });
+}
 
+/** Tags above this are no row: bit 0 side, bits 1-2 extras. */
+const LAST_TAG = 7;
+
+/** Calls onRow for every row of a stream in the pattern layout; resolves with the number of rows. */
+export async function readPatternRows(stream: AsyncIterable<Buffer>, onRow: (row: PatternRow) => void): Promise<number> {
+  const row: PatternRow = { side: 0, extras: 0, patternLow: 0, patternHigh: 0, count: 0, view: new DataView(new ArrayBuffer(0)), valuesAt: 0 };
+  return readRows(stream, (buffer, view, offset) => {
+    if (offset >= buffer.length) return -1;
+    const tag = buffer[offset]!;
+    if (tag > LAST_TAG) return -2;
+    const valueCount = varUInt(buffer, offset + 9);
+    if (valueCount === null) return -1;
+    const [count, valuesAt] = valueCount;
+    const end = valuesAt + 8 * count;
+    if (end > buffer.length) return -1;
+    row.side = (tag & 1) as 0 | 1;
+    row.extras = tag >> 1;
+    row.patternLow = view.getUint32(offset + 1, true);
+    row.patternHigh = view.getUint32(offset + 5, true);
+    row.count = count;
+    row.view = view;
+    row.valuesAt = valuesAt;
+    onRow(row);
+    return end;
+  });
+}
+
+/** Feeds every row of the stream to `parse` (which hands it on), rows cut by chunk boundaries included. */
+async function readRows(stream: AsyncIterable<Buffer>, parse: RowParser): Promise<number> {
+  let carry: Buffer | null = null;
+  let rows = 0;
   let broken = false;
   for await (const piece of stream) {
     let chunk = piece;
@@ -113,6 +161,7 @@ export async function readValueRows(stream: AsyncIterable<Buffer>, withNames: bo
       const joined = Buffer.concat([carry, chunk.subarray(0, JOIN_BYTES)]);
       const end = parse(joined, viewOf(joined), 0);
       if (end >= carry.length) {
+        rows++;
         chunk = chunk.subarray(end - carry.length);
         carry = null;
       } else if (end === -2) {
@@ -131,7 +180,10 @@ export async function readValueRows(stream: AsyncIterable<Buffer>, withNames: bo
     const view = viewOf(buffer);
     let offset = 0;
     let next = parse(buffer, view, offset);
-    for (; next >= 0; next = parse(buffer, view, offset)) offset = next;
+    for (; next >= 0; next = parse(buffer, view, offset)) {
+      offset = next;
+      rows++;
+    }
     broken = next === -2;
     carry = offset < buffer.length ? buffer.subarray(offset) : null;
   }

@@ -62,6 +62,16 @@ export async function scalar(config: DriftwatchConfig, query: string): Promise<n
   }
 }
 
+/** Runs a statement that answers no rows (CREATE, INSERT ... VALUES, ALTER). */
+export async function command(config: DriftwatchConfig, query: string): Promise<void> {
+  const client = createClickHouse(config.clickhouse);
+  try {
+    await client.command({ query });
+  } finally {
+    await client.close();
+  }
+}
+
 export async function rows<T>(config: DriftwatchConfig, query: string): Promise<T[]> {
   const client = createClickHouse(config.clickhouse);
   try {

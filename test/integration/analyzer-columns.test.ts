@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { analyzeColumnDrift, countSideRows } from '../../analyzer/service/column-drift.js';
+import { MAX_PATTERNS } from '../../analyzer/service/column-streams.js';
 import type { SideSource } from '../../analyzer/service/sources.js';
 import { analyzeCategoricalColumn, analyzeNumericColumn, type ColumnMetrics } from '../../analyzer/stats/index.js';
 import { createRandom, normal } from '../../demo/traffic.js';
@@ -172,4 +173,29 @@ test('frozen edges are used as given, and a feature selection limits the columns
     valid.filter((v) => v >= 50 && v < 60).length,
     valid.filter((v) => v >= 60).length,
   ]);
+});
+
+test('a side with more feature-name patterns than MAX_PATTERNS is read by per-value ids, the other by pattern, with the same numbers', async () => {
+  // Ten features each present in half the rows: ~1,000 distinct name lists in the reference.
+  const sparse = (start: number, count: number, shift: number, seed: number): PredictionEvent[] => {
+    const random = createRandom(seed);
+    return Array.from({ length: count }, (_, index): PredictionEvent => {
+      const features: Record<string, number> = {};
+      for (let f = 0; f < 10; f++) if (random() < 0.5) features[`s${f}`] = Math.round((f + normal(random) + shift) * 1000) / 1000;
+      return { event_id: `sparse-${start}-${index}`, model_id: 'sparse', model_version: 'v1', timestamp: start + Math.floor((index / count) * HOUR), features, prediction: random() };
+    });
+  };
+  const referenceRows = sparse(REFERENCE_START, 3000, 0, 21);
+  // The current side keeps to 3 patterns: one side by id, the other by pattern, in one analysis.
+  const currentRows = sparse(CURRENT_START, 1500, 0.3, 22).map((event, index) => ({ ...event, features: Object.fromEntries(Object.entries(event.features!).filter(([name]) => name < `s${3 + (index % 3)}`)) }));
+  await insertPredictions(client, referenceRows);
+  await insertPredictions(client, currentRows);
+  const side = (from: number): SideSource => ({ kind: 'traffic', modelId: 'sparse', modelVersion: 'v1', from, to: from + HOUR, segment: null });
+  const patterns = new Set(referenceRows.map((event) => Object.keys(event.features!).join(','))).size;
+  assert.ok(patterns > MAX_PATTERNS, `${patterns} patterns in the reference`);
+  const rows = await countSideRows(client, side(REFERENCE_START), side(CURRENT_START));
+  const result = await analyzeColumnDrift(client, { reference: side(REFERENCE_START), current: side(CURRENT_START), selection: { features: null, prediction: true, score: false }, rows, frozen: EMPTY_PROFILE });
+  const values = (list: PredictionEvent[], name: string): unknown[] => list.map((event) => (name === 'prediction' ? event.prediction : event.features?.[name]));
+  assert.deepEqual(result.columns.map((c) => c.name), [...Array.from({ length: 10 }, (_, f) => `s${f}`), 'prediction']);
+  for (const { name, metrics } of result.columns) assert.deepEqual(metrics, analyzeNumericColumn(values(referenceRows, name), values(currentRows, name)), `column ${name}`);
 });

@@ -2,8 +2,8 @@
 // record holds each version once; a changed migration that was applied stops start-up.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { migrate, MigrationError, readMigrations } from '../../storage/migrate.js';
-import { dropTestDatabase, rows, scalar, testConfig } from '../helpers/environment.js';
+import { migrate, MigrationError, readMigrations, type Migration } from '../../storage/migrate.js';
+import { command, dropTestDatabase, rows, scalar, testConfig } from '../helpers/environment.js';
 
 const config = testConfig('migrate');
 
@@ -33,4 +33,28 @@ test('a migration edited after it was applied stops start-up with a clear error'
     assert.match(error.message, /migration 2_events was changed after it was applied; add a new migration instead/);
     return true;
   });
+});
+
+test('an ADD COLUMN whose column is already there counts as applied (18.16 has no IF NOT EXISTS); other failures still stop start-up', async () => {
+  const migrations = readMigrations();
+  const patterns = migrations.find((migration) => migration.name === 'feature_patterns')!;
+  const again = (name: string, statements: string[], version = migrations.length + 1): Migration => ({ version, name, checksum: name, statements });
+  // As if an instance died after adding the column but before recording the migration.
+  assert.deepEqual(await migrate(config.clickhouse, [...migrations, again('again', patterns.statements)]), [migrations.length + 1]);
+  await assert.rejects(
+    migrate(config.clickhouse, [...migrations, again('again', patterns.statements), again('broken', ['ALTER TABLE predictions ADD COLUMN num_names_hash2 NoSuchType'], migrations.length + 2)]),
+    /NoSuchType/,
+  );
+});
+
+test('rows stored before the pattern column existed read the same pattern as rows stored after', async () => {
+  const table = 'pattern_probe';
+  await command(config, `CREATE TABLE ${table} (num_feature_names Array(String)) ENGINE = MergeTree ORDER BY tuple()`);
+  await command(config, `INSERT INTO ${table} VALUES (['a', 'b']), (['b'])`);
+  await command(config, `ALTER TABLE ${table} ADD COLUMN num_names_hash UInt64 MATERIALIZED cityHash64(num_feature_names)`);
+  await command(config, `INSERT INTO ${table} VALUES (['a', 'b'])`);
+  const found = await rows<{ names: string[]; patterns: string }>(config, `SELECT num_feature_names AS names, uniqExact(num_names_hash) AS patterns, count() AS n FROM ${table} GROUP BY names ORDER BY names`);
+  assert.deepEqual(found.map((row) => [row.names, Number(row.patterns)]), [[['a', 'b'], 1], [['b'], 1]]);
+  const distinct = await scalar(config, `SELECT uniqExact(num_names_hash) AS value FROM ${table}`);
+  assert.equal(Number(distinct), 2);
 });

@@ -3,7 +3,7 @@
 // byte by byte here and fed in chunks cut anywhere, including inside a double.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { idAt, readValueRows, valueAt, ValueRowsError, type ValueRow } from '../../analyzer/service/value-rows-reader.js';
+import { idAt, readPatternRows, readValueRows, valueAt, ValueRowsError, type PatternRow, type ValueRow } from '../../analyzer/service/value-rows-reader.js';
 
 function varUInt(value: number): Buffer {
   const bytes: number[] = [];
@@ -81,4 +81,47 @@ test('an empty body is no row; a cut, a server error or a malformed row is an er
   for (const size of [3, 1000]) await assert.rejects(readAll(failed, size, false), /^Error: Code: 241.*Memory limit/);
   const mismatched = Buffer.concat([Buffer.from([0]), varUInt(2), Buffer.from(Uint16Array.of(3, 4).buffer), varUInt(1), Buffer.from(Float64Array.of(1).buffer)]);
   await assert.rejects(readAll(mismatched, 100, false), /2 column ids but 1 values/);
+});
+
+// The pattern layout: tag UInt8 (bit 0 side, bits 1-2 appended columns), pattern UInt64, values Array(Float64).
+function patternRow(tag: number, pattern: bigint, values: number[]): Buffer {
+  const head = Buffer.alloc(9);
+  head[0] = tag;
+  head.writeBigUInt64LE(pattern, 1);
+  return Buffer.concat([head, varUInt(values.length), Buffer.from(Float64Array.from(values).buffer)]);
+}
+
+interface SeenPattern {
+  side: number;
+  extras: number;
+  pattern: bigint;
+  values: number[];
+}
+
+async function readAllPatterns(bytes: Buffer, size: number): Promise<SeenPattern[]> {
+  const seen: SeenPattern[] = [];
+  const count = await readPatternRows(chunks(bytes, size), (r: PatternRow) => {
+    const values = Array.from({ length: r.count }, (_, index) => r.view.getFloat64(r.valuesAt + 8 * index, true));
+    seen.push({ side: r.side, extras: r.extras, pattern: (BigInt(r.patternHigh) << 32n) | BigInt(r.patternLow), values });
+  });
+  assert.equal(count, seen.length);
+  return seen;
+}
+
+test('pattern rows decode bit-exactly however the stream is cut, the 64-bit pattern whole', async () => {
+  const cases: SeenPattern[] = [
+    { side: 0, extras: 0, pattern: 0xffffffffffffffffn, values: extremes },
+    { side: 1, extras: 3, pattern: 0n, values: [] },
+    { side: 1, extras: 1, pattern: 0x8000000000000001n, values: long },
+    { side: 0, extras: 2, pattern: 12345678901234567890n, values: [42] },
+  ];
+  const stream = Buffer.concat(cases.map((c) => patternRow(c.side | (c.extras << 1), c.pattern, c.values)));
+  for (const size of [1, 3, 9, 10, 64, 1000, 9000, stream.length]) assert.deepEqual(await readAllPatterns(stream, size), cases, `chunks of ${size} bytes`);
+});
+
+test('a pattern stream that is cut or followed by a server error fails with what the server said', async () => {
+  const stream = Buffer.concat([patternRow(0, 7n, [1, 2]), patternRow(1, 7n, [3])]);
+  await assert.rejects(readAllPatterns(stream.subarray(0, stream.length - 1), 5), ValueRowsError);
+  const failed = Buffer.concat([patternRow(0, 7n, [1]), Buffer.from('Code: 241, e.displayText() = DB::Exception: Memory limit (for query) exceeded')]);
+  for (const size of [3, 1000]) await assert.rejects(readAllPatterns(failed, size), /^Error: Code: 241.*Memory limit/);
 });
