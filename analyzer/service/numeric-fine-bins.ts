@@ -67,6 +67,8 @@ export interface ColumnValues {
 
 /** Up to this many values in multi-valued bins, all bins are refined (the exact stream path). */
 export const COMPLETE_REFINEMENT_LIMIT = 65_536;
+/** Refined values held at once per side (2 MB); at least COMPLETE_REFINEMENT_LIMIT, so the complete path takes one read. */
+export const REFINEMENT_BUDGET = 262_144;
 const VALUES_PER_BIN = 32;
 const MIN_BINS = 256;
 const MAX_BINS = 16_384;
@@ -77,6 +79,8 @@ export interface FineBinColumnOptions {
   /** Decile edges to use as given (a frozen reference); null: computed from the reference. */
   frozenEdges: readonly number[] | null;
   extras?: NumericSideExtras;
+  /** Refined values held at once per side; default REFINEMENT_BUDGET (tests make it small). */
+  refinementBudget?: number;
 }
 
 export interface FineBinColumnResult {
@@ -162,7 +166,7 @@ function binChunk(chunk: Float64Array, side: 0 | 1, records: Float64Array, binni
 }
 
 /** Read 2 over one chunk: values of flagged bins (into their group's segment), and (current side) values outside the reference range. */
-function refineChunk(chunk: Float64Array, side: 0 | 1, refinedGroupOfBin: Int32Array, binning: Binning, refined: GroupedValues, outside: Float64Array, extremes: Float64Array): void {
+function refineChunk(chunk: Float64Array, side: 0 | 1, refinedGroupOfBin: Int32Array, binning: Binning, refined: GroupedValues, outside: Float64Array | null, extremes: Float64Array): void {
   const { centre, inverseScale, half, count } = binning;
   const low = extremes[0]!;
   const high = extremes[1]!;
@@ -172,11 +176,12 @@ function refineChunk(chunk: Float64Array, side: 0 | 1, refinedGroupOfBin: Int32A
     const x = chunk[i]!;
     const group = refinedGroupOfBin[binOf(x, centre, inverseScale, half, count)]!;
     if (group >= 0) refined.push(group, x);
-    if (side === 1) {
+    if (side === 1 && outside !== null) {
       if (x < low) below++;
       else if (x > high) above++;
     }
   }
+  if (outside === null) return;
   outside[0]! += below;
   outside[1]! += above;
 }
@@ -191,31 +196,33 @@ const scratch = new Map<string, Float64Array | Int32Array | Uint8Array>();
 function reuse<T extends Float64Array | Int32Array | Uint8Array>(name: string, type: { new (length: number): T }, length: number): T {
   let buffer = scratch.get(name) as T | undefined;
   if (buffer === undefined || buffer.length < length) {
-    buffer = new type(Math.max(length, 1024));
+    // Powers of two: a buffer grown a little at a time would leave a trail of old ones
+    // for the next full collection (measured: ~15 MB more per thread at 2 x 1M rows).
+    buffer = new type(Math.max(1024, 2 ** Math.ceil(Math.log2(length))));
     scratch.set(name, buffer);
   }
   return buffer.subarray(0, length) as T;
 }
 
 /**
- * One side's refined values, each refined group's in its own segment, sized in advance
- * from the group's count (a column read twice holds no surprises). Groups are disjoint
- * ascending ranges, so sorting each segment sorts the whole: measured on the bench's
- * columns, segments of ~120 values sort in 40% of the time one sort of the side takes.
+ * One side's refined values of a run of groups, each group's in its own segment, sized in
+ * advance from the group's count (a column read twice holds no surprises). Groups are
+ * disjoint ascending ranges, so sorting each segment sorts the whole: measured on the
+ * bench's columns, segments of ~120 values sort in 40% of the time one sort of the side takes.
  */
 class GroupedValues {
   readonly values: Float64Array;
   private readonly next: Int32Array;
   private readonly end: Int32Array;
 
-  constructor(side: 0 | 1, groups: Bins, flags: Uint8Array) {
+  constructor(side: 0 | 1, groups: Bins, flags: Uint8Array, readonly from: number, readonly to: number) {
     const counts = side === 0 ? groups.reference : groups.current;
     this.next = reuse(`next${side}`, Int32Array, groups.count);
     this.end = reuse(`end${side}`, Int32Array, groups.count);
     let at = 0;
-    for (let g = 0; g < groups.count; g++) {
+    for (let g = from; g < to; g++) {
       this.next[g] = at;
-      if (flags[g] === 1) at += counts[g]!;
+      if (flags[g] !== FOLDED) at += counts[g]!;
       this.end[g] = at;
     }
     this.values = reuse(`refined${side}`, Float64Array, at);
@@ -234,7 +241,7 @@ class GroupedValues {
 
   sorted(): Float64Array {
     let start = 0;
-    for (let g = 0; g < this.end.length; g++) {
+    for (let g = this.from; g < this.to; g++) {
       const end = this.end[g]!;
       if (this.next[g] !== end) throw new RangeError(`fewer refined values than fine bin ${g} counted: the data changed between the two reads`);
       if (end - start > 1) this.values.subarray(start, end).sort();
@@ -242,6 +249,34 @@ class GroupedValues {
     }
     return this.values;
   }
+}
+
+/**
+ * Groups [from, to) whose refined values fit in `budget` values per side (a larger group
+ * alone), covering every group: the second read is repeated per run, so a thread holds at
+ * most a budget's worth of values whatever the window (measured at 2 x 1M rows: up to 35%
+ * of a column's values are refined, 5.5 MB, reallocated from column to column).
+ */
+function refinementRuns(groups: Bins, flags: Uint8Array, budget: number): Array<[from: number, to: number]> {
+  const runs: Array<[number, number]> = [];
+  let from = 0;
+  let reference = 0;
+  let current = 0;
+  for (let g = 0; g < groups.count; g++) {
+    if (flags[g] === FOLDED) continue;
+    const r = groups.reference[g]!;
+    const c = groups.current[g]!;
+    if (g > from && (reference + r > budget || current + c > budget)) {
+      runs.push([from, g]);
+      from = g;
+      reference = 0;
+      current = 0;
+    }
+    reference += r;
+    current += c;
+  }
+  runs.push([from, groups.count]);
+  return runs;
 }
 
 /** Per-group aggregates: a group is a bin, or consecutive bins merged because their ranges overlapped. */
@@ -353,30 +388,44 @@ export function analyzeColumnValues(values: ColumnValues, options: FineBinColumn
   const { groups, groupOfBin } = compactBins(records, binning.count);
   const refine = chooseRefinement(groups, n, m, options.frozenEdges);
 
-  // Read 2: the values of the groups to refine, and current values outside the reference range.
-  const refinedBySide = [new GroupedValues(0, groups, refine.flags), new GroupedValues(1, groups, refine.flags)] as const;
-  const refinedGroupOfBin = reuse('refinedGroupOfBin', Int32Array, binning.count).fill(-1);
-  for (let bin = 0; bin < binning.count; bin++) {
-    const group = groupOfBin[bin]!;
-    if (group >= 0 && refine.flags[group] === 1) refinedGroupOfBin[bin] = group;
-  }
+  // Read 2, once per run of groups: their refined values (sorted, resolved and folded
+  // before the next run reuses the buffers), and, the first time, current values outside
+  // the reference range.
+  const resolved = emptyResolved(groups, refine.flags);
+  const fold = new FineFold(n, m);
+  const refinedGroupOfBin = reuse('refinedGroupOfBin', Int32Array, binning.count);
   const extremes = Float64Array.of(referenceMin, referenceMax);
   const outside = new Float64Array(2);
-  for (const side of [0, 1] as const) {
-    values.forEachChunk(side, (chunk) => refineChunk(chunk, side, refinedGroupOfBin, binning, refinedBySide[side], outside, extremes));
+  let refinedValues = 0;
+  let collecting = 0;
+  const runs = refinementRuns(groups, refine.flags, options.refinementBudget ?? REFINEMENT_BUDGET);
+  for (const [from, to] of runs) {
+    const collectStarted = performance.now();
+    const refinedBySide = [new GroupedValues(0, groups, refine.flags, from, to), new GroupedValues(1, groups, refine.flags, from, to)] as const;
+    refinedGroupOfBin.fill(-1);
+    for (let bin = 0; bin < binning.count; bin++) {
+      const group = groupOfBin[bin]!;
+      if (group >= from && group < to && refine.flags[group] !== FOLDED) refinedGroupOfBin[bin] = group;
+    }
+    const countOutside = from === 0;
+    for (const side of [0, 1] as const) {
+      values.forEachChunk(side, (chunk) => refineChunk(chunk, side, refinedGroupOfBin, binning, refinedBySide[side], countOutside ? outside : null, extremes));
+    }
+    collecting += performance.now() - collectStarted;
+    resolveGroups(groups, refine.flags, refinedBySide[0].sorted(), refinedBySide[1].sorted(), from, to, resolved);
+    if (!refine.complete) fold.add(groups, resolved, from, to);
+    refinedValues += refinedBySide[0].length + refinedBySide[1].length;
   }
+  resolved.referenceAt.fill(-1, 0, groups.count); // the sorted values they point into are gone
   const [currentBelow, currentAbove] = outside as unknown as [number, number];
-  const collected = performance.now();
-  const timings = (): FineBinColumnResult['timings'] => ({ bins: binned - started, refine: collected - binned, fold: performance.now() - collected });
-  const resolved = resolveGroups(groups, refine.flags, refinedBySide[0].sorted(), refinedBySide[1].sorted());
-  const refinedValues = refinedBySide[0].length + refinedBySide[1].length;
+  const timings = (): FineBinColumnResult['timings'] => ({ bins: binned - started, refine: collecting, fold: performance.now() - started - (binned - started) - collecting });
 
   if (refine.complete) {
     const { summary, edges, bins } = foldComplete(resolved, n, m, options.frozenEdges);
     return { metrics: analyzeNumericFromSummary(summary, bins, options.extras), edges, path: 'complete', bins: binning.count, refinedValues, timings: timings() };
   }
 
-  const folded = foldFine(groups, resolved, n, m);
+  const folded = fold.finish();
   const edges = options.frozenEdges !== null ? [...options.frozenEdges] : edgesFromRanks(groups, resolved, n);
   const decileBins = countBelowEdges(groups, resolved, edges, n, m);
   let ties = sampleHasTies || folded.tiesInRefined;
@@ -426,7 +475,18 @@ function referenceMoments(groups: Bins, n: number): { mean: number; std: number 
   return { mean, std: Math.sqrt(variance) };
 }
 
+/**
+ * Per-group flags. Groups whose exact runs are needed after the fold (decile ranks and
+ * edges, and every group on the complete path) keep them; the others, often a third of a
+ * column's values, are folded straight from their sorted values and let go, so a thread's
+ * memory grows with the values of one column only, not with three copies of them.
+ */
+const FOLDED = 0;
+const REFINE = 1;
+const REFINE_AND_KEEP = 2;
+
 interface Refinement {
+  /** FOLDED, REFINE or REFINE_AND_KEEP per group. */
   flags: Uint8Array;
   complete: boolean;
 }
@@ -439,12 +499,12 @@ function chooseRefinement(groups: Bins, n: number, m: number, frozenEdges: reado
   for (let g = 0; g < count; g++) if (multiValued(g)) multiValuedValues += groups.reference[g]! + groups.current[g]!;
   const complete = multiValuedValues <= COMPLETE_REFINEMENT_LIMIT;
   if (complete) {
-    for (let g = 0; g < count; g++) if (multiValued(g)) flags[g] = 1;
+    for (let g = 0; g < count; g++) if (multiValued(g)) flags[g] = REFINE_AND_KEEP;
   } else {
     flagKolmogorovAndSign(groups, n, m, flags);
     if (frozenEdges !== null) flagStraddled(groups, frozenEdges, flags);
     else flagOrderStatistics(groups, n, flags);
-    for (let g = 0; g < count; g++) if (!multiValued(g)) flags[g] = 0;
+    for (let g = 0; g < count; g++) if (!multiValued(g)) flags[g] = FOLDED;
   }
   return { flags, complete };
 }
@@ -466,7 +526,7 @@ function flagKolmogorovAndSign(groups: Bins, n: number, m: number, flags: Uint8A
     const c = groups.current[g]!;
     const high = (a + r) * m - b * n;
     const low = a * m - (b + c) * n;
-    if (Math.max(Math.abs(low), Math.abs(high)) > knownMax || (low < 0 && high > 0)) flags[g] = 1;
+    if (Math.max(Math.abs(low), Math.abs(high)) > knownMax || (low < 0 && high > 0)) flags[g] = REFINE;
     a += r;
     b += c;
   }
@@ -492,75 +552,97 @@ function flagOrderStatistics(groups: Bins, n: number, flags: Uint8Array): void {
     const position = (n - 1) * p;
     const lower = Math.min(Math.floor(position), n - 1);
     const upper = position > lower && lower + 1 < n ? lower + 1 : lower;
-    for (let g = groupOfRank(lower); g <= groupOfRank(upper); g++) flags[g] = 1;
+    for (let g = groupOfRank(lower); g <= groupOfRank(upper); g++) flags[g] = REFINE_AND_KEEP;
   }
 }
 
 /** Groups with values on both sides of a given edge. */
 function flagStraddled(groups: Bins, edges: readonly number[], flags: Uint8Array): void {
   for (const edge of edges) {
-    for (let g = 0; g < groups.count; g++) if (groups.min[g]! < edge && edge <= groups.max[g]!) flags[g] = 1;
+    for (let g = 0; g < groups.count; g++) if (groups.min[g]! < edge && edge <= groups.max[g]!) flags[g] = REFINE_AND_KEEP;
   }
 }
 
-/** Exact (value, reference count, current count) runs of the refined and single-valued groups, in order. */
+/**
+ * Exact (value, reference count, current count) runs of the kept and single-valued groups,
+ * in order, and where the sorted values of the other refined groups are.
+ */
 interface ResolvedGroups {
-  /** First and one-past-last entry of each group; start = -1 for a group folded from its aggregates. */
+  /** First and one-past-last run of each group; start = -1 for a group without stored runs. */
   start: Int32Array;
   end: Int32Array;
   length: number;
   value: Float64Array;
   reference: Float64Array;
   current: Float64Array;
+  /** REFINE groups: their first sorted value per side (-1 elsewhere), in `sortedReference` / `sortedCurrent`. */
+  referenceAt: Int32Array;
+  currentAt: Int32Array;
+  sortedReference: Float64Array;
+  sortedCurrent: Float64Array;
 }
 
-function resolveGroups(groups: Bins, flags: Uint8Array, reference: Float64Array, current: Float64Array): ResolvedGroups {
-  const size = groups.count + reference.length + current.length;
-  const resolved: ResolvedGroups = {
+function emptyResolved(groups: Bins, flags: Uint8Array): ResolvedGroups {
+  let kept = 0;
+  for (let g = 0; g < groups.count; g++) if (flags[g] === REFINE_AND_KEEP) kept += groups.reference[g]! + groups.current[g]!;
+  const size = groups.count + kept;
+  return {
     start: reuse('start', Int32Array, groups.count).fill(-1),
     end: reuse('end', Int32Array, groups.count).fill(-1),
     length: 0,
     value: reuse('value', Float64Array, size),
     reference: reuse('resolvedReference', Float64Array, size),
     current: reuse('resolvedCurrent', Float64Array, size),
+    referenceAt: reuse('referenceAt', Int32Array, groups.count).fill(-1),
+    currentAt: reuse('currentAt', Int32Array, groups.count).fill(-1),
+    sortedReference: new Float64Array(0),
+    sortedCurrent: new Float64Array(0),
   };
+}
+
+/** Resolves groups [from, to) into `resolved` from their sorted refined values (see ResolvedGroups). */
+function resolveGroups(groups: Bins, flags: Uint8Array, reference: Float64Array, current: Float64Array, from: number, to: number, resolved: ResolvedGroups): void {
+  resolved.sortedReference = reference;
+  resolved.sortedCurrent = current;
   let i = 0;
   let j = 0;
-  let out = 0;
   const record = (value: number, referenceCount: number, currentCount: number): void => {
-    resolved.value[out] = value;
-    resolved.reference[out] = referenceCount;
-    resolved.current[out] = currentCount;
-    out++;
+    resolved.value[resolved.length] = value;
+    resolved.reference[resolved.length] = referenceCount;
+    resolved.current[resolved.length] = currentCount;
+    resolved.length++;
   };
-  for (let g = 0; g < groups.count; g++) {
+  for (let g = from; g < to; g++) {
     const r = groups.reference[g]!;
     const c = groups.current[g]!;
-    if (flags[g] !== 1) {
+    if (flags[g] === FOLDED) {
       if (groups.min[g] !== groups.max[g]) continue;
-      resolved.start[g] = out;
-      resolved.value[out] = groups.min[g]!;
-      resolved.reference[out] = r;
-      resolved.current[out] = c;
-      resolved.end[g] = ++out;
+      resolved.start[g] = resolved.length;
+      record(groups.min[g]!, r, c);
+      resolved.end[g] = resolved.length;
       continue;
     }
     // The sorted refined values of this group are the next r (c) ones: groups are disjoint ascending ranges.
     if (i + r > reference.length || j + c > current.length) {
       throw new RangeError(`fewer refined values than fine bin ${g} counted: the data changed between the two reads`);
     }
-    resolved.start[g] = out;
-    forEachValueCount(reference.subarray(i, i + r), current.subarray(j, j + c), record);
-    i += r;
-    j += c;
-    if (!(resolved.value[resolved.start[g]!]! === groups.min[g] && resolved.value[out - 1]! === groups.max[g])) {
+    const first = Math.min(r > 0 ? reference[i]! : Infinity, c > 0 ? current[j]! : Infinity);
+    const last = Math.max(r > 0 ? reference[i + r - 1]! : -Infinity, c > 0 ? current[j + c - 1]! : -Infinity);
+    if (!(first === groups.min[g] && last === groups.max[g])) {
       throw new RangeError(`refined values of fine bin ${g} do not match its range: the data changed between the two reads`);
     }
-    resolved.end[g] = out;
+    if (flags[g] === REFINE_AND_KEEP) {
+      resolved.start[g] = resolved.length;
+      forEachValueCount(reference.subarray(i, i + r), current.subarray(j, j + c), record);
+      resolved.end[g] = resolved.length;
+    } else {
+      resolved.referenceAt[g] = i;
+      resolved.currentAt[g] = j;
+    }
+    i += r;
+    j += c;
   }
   if (i !== reference.length || j !== current.length) throw new RangeError('refined values do not add up to the refined bins');
-  resolved.length = out;
-  return resolved;
 }
 
 /** Every group resolved: the offline engine's own fold over the complete stream. */
@@ -597,51 +679,72 @@ function foldComplete(
   return { summary, edges, bins: { edges, referenceCounts, currentCounts } };
 }
 
-/** foldFineBins over typed arrays, with each unrefined group's integral from its anchored sums. */
-function foldFine(groups: Bins, resolved: ResolvedGroups, n: number, m: number): { ksMaxDiff: number; area: number; tiesInRefined: boolean } {
-  const area = new CompensatedSum();
-  let a = 0;
-  let b = 0;
-  let maxDiff = 0;
-  let previousMax = NaN;
-  let tiesInRefined = false;
-  for (let g = 0; g < groups.count; g++) {
-    const r = groups.reference[g]!;
-    const c = groups.current[g]!;
-    const min = groups.min[g]!;
-    const max = groups.max[g]!;
-    const before = a * m - b * n;
-    if (previousMax === previousMax && before !== 0) area.add(Math.abs(before) * (min - previousMax));
-    const start = resolved.start[g]!;
-    if (start >= 0) {
-      let position = min;
-      for (let s = start; s < resolved.end[g]!; s++) {
-        const value = resolved.value[s]!;
-        area.add(Math.abs(a * m - b * n) * (value - position));
-        a += resolved.reference[s]!;
-        b += resolved.current[s]!;
-        if (resolved.reference[s]! + resolved.current[s]! > 1) tiesInRefined = true;
-        const diff = Math.abs(a * m - b * n);
-        if (diff > maxDiff) maxDiff = diff;
-        position = value;
+/**
+ * foldFineBins over typed arrays, group after group in order (in runs, see
+ * refinementRuns), with each unrefined group's integral from its anchored sums.
+ */
+class FineFold {
+  private readonly area = new CompensatedSum();
+  private a = 0;
+  private b = 0;
+  private maxDiff = 0;
+  private previousMax = NaN;
+  private tiesInRefined = false;
+  private position = 0;
+  /** One exact run, in order: the stored runs and the runs of the refined groups not kept alike. */
+  private readonly step = (value: number, referenceCount: number, currentCount: number): void => {
+    const { n, m } = this;
+    this.area.add(Math.abs(this.a * m - this.b * n) * (value - this.position));
+    this.a += referenceCount;
+    this.b += currentCount;
+    if (referenceCount + currentCount > 1) this.tiesInRefined = true;
+    const diff = Math.abs(this.a * m - this.b * n);
+    if (diff > this.maxDiff) this.maxDiff = diff;
+    this.position = value;
+  };
+
+  constructor(private readonly n: number, private readonly m: number) {}
+
+  /** Folds groups [from, to), the groups before them folded already. */
+  add(groups: Bins, resolved: ResolvedGroups, from: number, to: number): void {
+    const { n, m, area } = this;
+    for (let g = from; g < to; g++) {
+      const r = groups.reference[g]!;
+      const c = groups.current[g]!;
+      const min = groups.min[g]!;
+      const max = groups.max[g]!;
+      const before = this.a * m - this.b * n;
+      if (this.previousMax === this.previousMax && before !== 0) area.add(Math.abs(before) * (min - this.previousMax));
+      const start = resolved.start[g]!;
+      const referenceAt = resolved.referenceAt[g]!;
+      if (start >= 0 || referenceAt >= 0) {
+        this.position = min;
+        if (start >= 0) for (let s = start; s < resolved.end[g]!; s++) this.step(resolved.value[s]!, resolved.reference[s]!, resolved.current[s]!);
+        else {
+          const currentAt = resolved.currentAt[g]!;
+          forEachValueCount(resolved.sortedReference.subarray(referenceAt, referenceAt + r), resolved.sortedCurrent.subarray(currentAt, currentAt + c), this.step);
+        }
+        area.add(Math.abs(this.a * m - this.b * n) * (max - this.position));
+      } else {
+        // G keeps one sign across the group (else it would have been refined), so
+        // integral |G| = |G0 (max - min) + m sum_ref (max - x) - n sum_cur (max - x)|.
+        const anchor = groups.anchor[g]!;
+        const referenceBelowMax = r * (max - anchor) - groups.referenceOffset[g]!;
+        const currentBelowMax = c * (max - anchor) - groups.currentOffset[g]!;
+        area.add(Math.abs(before * (max - min) + m * referenceBelowMax - n * currentBelowMax));
+        this.a += r;
+        this.b += c;
+        const diff = Math.abs(this.a * m - this.b * n);
+        if (diff > this.maxDiff) this.maxDiff = diff;
       }
-      area.add(Math.abs(a * m - b * n) * (max - position));
-    } else {
-      // G keeps one sign across the group (else it would have been refined), so
-      // integral |G| = |G0 (max - min) + m sum_ref (max - x) - n sum_cur (max - x)|.
-      const anchor = groups.anchor[g]!;
-      const referenceBelowMax = r * (max - anchor) - groups.referenceOffset[g]!;
-      const currentBelowMax = c * (max - anchor) - groups.currentOffset[g]!;
-      area.add(Math.abs(before * (max - min) + m * referenceBelowMax - n * currentBelowMax));
-      a += r;
-      b += c;
-      const diff = Math.abs(a * m - b * n);
-      if (diff > maxDiff) maxDiff = diff;
+      this.previousMax = max;
     }
-    previousMax = max;
   }
-  if (a !== n || b !== m) throw new RangeError('fine bin counts do not add up to the totals');
-  return { ksMaxDiff: maxDiff, area: area.value, tiesInRefined };
+
+  finish(): { ksMaxDiff: number; area: number; tiesInRefined: boolean } {
+    if (this.a !== this.n || this.b !== this.m) throw new RangeError('fine bin counts do not add up to the totals');
+    return { ksMaxDiff: this.maxDiff, area: this.area.value, tiesInRefined: this.tiesInRefined };
+  }
 }
 
 /** Reference order statistics at decileRanks(n), then the edges, as decileEdgesFromRanks. */

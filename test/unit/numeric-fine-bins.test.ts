@@ -128,3 +128,57 @@ test('bins the map puts out of order (rounding at a boundary) are merged, and th
   assert.equal(result.path, 'fine-bins');
   assertFineEqualsOffline(result.metrics, analyzeNumericColumn(reference, current));
 });
+
+// (The spill files are written once; these guards catch a file that changed under the analysis.
+// A change confined to groups folded from their aggregates is not seen by the second read.)
+test('values of refined groups that differ between the two reads are refused, never folded into wrong numbers', () => {
+  const reference = draws(100_000, 21, continuous(0, 1));
+  const current = draws(100_000, 22, continuous(0, 1));
+  /** The first read sees `current`, every later one `later`. */
+  const changing = (later: number[]): ColumnValues => {
+    const first = inMemory(reference, current);
+    const second = inMemory(reference, later);
+    let reads = 0;
+    return {
+      referenceCount: reference.length,
+      currentCount: current.length,
+      forEachChunk(side, visit) {
+        (reads++ < 2 ? first : second).forEachChunk(side, visit);
+      },
+    };
+  };
+  const cases: Array<[string, number[]]> = [
+    ['every value moved', current.map((x) => x + 0.25)],
+    ['values swapped for others of the same bins', current.map((x) => x * (1 + 1e-12))],
+  ];
+  for (const [name, later] of cases) {
+    assert.throws(
+      () => analyzeColumnValues(changing(later), { sample: sampleOf(reference, current), frozenEdges: null }),
+      (error: unknown) => error instanceof RangeError && /the data changed between the two reads|do not add up/.test(error.message),
+      name,
+    );
+  }
+});
+
+test('the second read in runs of a small budget gives the same numbers as one read, on every path', () => {
+  const cases: Array<[string, number[], number[], number[] | null]> = [
+    ...fineCases.map(([name, reference, current]): [string, number[], number[], null] => [name, reference, current, null]),
+    ['frozen edges', fineCases[0]![1], fineCases[0]![2], [30, 40, 45, 50, 55, 60, 70]],
+    ['complete path', draws(3_000, 1, continuous(0, 1)), draws(2_000, 2, continuous(0.3, 1)), null],
+  ];
+  for (const [name, reference, current, frozenEdges] of cases) {
+    const sample = sampleOf(reference, current);
+    const whole = analyzeColumnValues(inMemory(reference, current), { sample, frozenEdges });
+    for (const budget of [1, 500, 5_000]) {
+      let reads = 0;
+      const counted = inMemory(reference, current);
+      const values: ColumnValues = { ...counted, forEachChunk: (side, visit) => { if (side === 0) reads++; counted.forEachChunk(side, visit); } };
+      const inRuns = analyzeColumnValues(values, { sample, frozenEdges, refinementBudget: budget });
+      assert.deepEqual(inRuns.metrics, whole.metrics, `${name}, budget ${budget}`);
+      assert.deepEqual(inRuns.edges, whole.edges, `${name}, budget ${budget}`);
+      assert.equal(inRuns.refinedValues, whole.refinedValues);
+      // One read for the bins, then one per run: more than one run when the refined values exceed the budget.
+      if (whole.refinedValues > 4 * budget) assert.ok(reads > 3, `${name}, budget ${budget}: ${reads} reads`);
+    }
+  }
+});
