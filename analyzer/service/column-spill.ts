@@ -171,6 +171,31 @@ export class ColumnSpill {
     }
   }
 
+  /**
+   * Appends `rows` rows of `width` values (row-major in `block`) whose columns are `ids`
+   * (id 0 skipped), column by column: a column's values go to its buffer in one tight loop.
+   */
+  addBlock(side: 0 | 1, block: Float64Array, rows: number, ids: Uint16Array): void {
+    const width = ids.length;
+    for (let column = 0; column < width; column++) {
+      const id = ids[column]!;
+      if (id === 0) continue;
+      const slot = id * 2 + side;
+      if (slot >= this.capacity) this.grow(slot);
+      const base = slot * BUFFER_VALUES;
+      let position = this.filled[slot]!;
+      for (let row = 0, at = column; row < rows; row++, at += width) {
+        this.buffers[base + position++] = block[at]!;
+        if (position === BUFFER_VALUES) {
+          this.filled[slot] = BUFFER_VALUES;
+          this.flush(slot);
+          position = 0;
+        }
+      }
+      this.filled[slot] = position;
+    }
+  }
+
   /** Flushes, waits for every write and closes the files; call once the stream has ended, before reading. */
   async finish(): Promise<void> {
     for (let slot = 0; slot < this.capacity; slot++) this.flush(slot);
@@ -232,4 +257,39 @@ function writeAll(fd: number, bytes: Uint8Array, position: number, done: (error:
     else if (offset + written < bytes.length) writeAll(fd, bytes, position, done, offset + written);
     else done(null);
   });
+}
+
+const BLOCK_ROWS = 128;
+
+/**
+ * Rows of one side that share their column ids (rows of one feature pattern mostly come
+ * in runs), gathered row-major, then spilled column by column (ColumnSpill.addBlock).
+ * Writing each value of a row to a different column buffer cost the streaming thread
+ * ~10 ns a value (1.2 s per 2 x 1M rows of 60 values); the gathered block stays in cache.
+ */
+export class RowBlock {
+  private ids: Uint16Array | null = null;
+  private rows = 0;
+  private block = new Float64Array(0);
+
+  constructor(private readonly spill: ColumnSpill, private readonly side: 0 | 1) {}
+
+  /** Adds a row: `ids.length` values (Float64 LE at view[valuesAt..]); `ids` must be the same object for the same columns. */
+  add(ids: Uint16Array, view: DataView, valuesAt: number): void {
+    const width = ids.length;
+    if (ids !== this.ids || this.rows === BLOCK_ROWS) {
+      this.flush();
+      this.ids = ids;
+      if (this.block.length < BLOCK_ROWS * width) this.block = new Float64Array(BLOCK_ROWS * width);
+    }
+    const block = this.block;
+    for (let i = 0, at = this.rows * width; i < width; i++, at++) block[at] = view.getFloat64(valuesAt + 8 * i, true);
+    this.rows++;
+  }
+
+  /** Spills the rows gathered so far; call at the end of the stream too. */
+  flush(): void {
+    if (this.ids !== null && this.rows > 0) this.spill.addBlock(this.side, this.block, this.rows, this.ids);
+    this.rows = 0;
+  }
 }

@@ -20,7 +20,7 @@
 import { queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { fragment, sql, SqlFragment } from '../../storage/sql.js';
 import type { CategoryCount } from '../stats/index.js';
-import type { ColumnSpill } from './column-spill.js';
+import { RowBlock, type ColumnSpill } from './column-spill.js';
 import { idAt, readPatternRows, readValueRows, ValueRowsError, type PatternRow, type ValueRow } from './value-rows-reader.js';
 import { FEATURE_PREFIX, PREDICTION_COLUMN, SCORE_COLUMN, sideRows, trafficFilter, type SideSource } from './sources.js';
 
@@ -301,12 +301,13 @@ export async function streamNumericValues(
     }
     spill.addRow(row.side, row.view, row.idsAt, row.valuesAt, row.count, ids);
   };
+  const blocks = [new RowBlock(spill, 0), new RowBlock(spill, 1)] as const;
   const onPatternRow = (patternIds: PatternIds) => (row: PatternRow): void => {
     const ids = patternIds.of(row);
     if (ids === null) throw new RowsChangedError('rows with feature names not seen at discovery arrived during the analysis; retry the window');
     if (ids.length !== row.count) throw new ValueRowsError(`value stream row has ${row.count} values for ${ids.length} columns`);
     rows[row.side]++;
-    spill.addRow(row.side, row.view, 0, row.valuesAt, row.count, ids);
+    blocks[row.side].add(ids, row.view, row.valuesAt);
   };
   // One query per side, read at the same time: each gets its own server thread for
   // formatting, which is what limits a single stream on 18.16.
@@ -320,8 +321,10 @@ export async function streamNumericValues(
         clickhouse_settings: { enable_http_compression: 0 },
       });
       const stream = result.stream as AsyncIterable<Buffer>;
-      if (byPattern) await readPatternRows(stream, onPatternRow(new PatternIds(patterns, idOfName)));
-      else await readValueRows(stream, selection.features === null, onRow(query.kind === 'rows'));
+      if (byPattern) {
+        await readPatternRows(stream, onPatternRow(new PatternIds(patterns, idOfName)));
+        blocks[side].flush();
+      } else await readValueRows(stream, selection.features === null, onRow(query.kind === 'rows'));
     }),
   );
   await spill.finish();
