@@ -1,12 +1,13 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { EVENT_SCHEMAS, type EventByKind, type EventKind } from './events.js';
+import { compileOnFirstUse } from './compile-on-first-use.js';
 import type { Rejection } from './rejections.js';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 
 const validators = Object.fromEntries(
-  Object.entries(EVENT_SCHEMAS).map(([kind, schema]) => [kind, ajv.compile(schema)]),
-) as { [K in EventKind]: ValidateFunction<EventByKind[K]> };
+  Object.entries(EVENT_SCHEMAS).map(([kind, schema]) => [kind, compileOnFirstUse(ajv, schema)]),
+) as { [K in EventKind]: () => ValidateFunction<EventByKind[K]> };
 
 /** One sentence naming the field and the problem, e.g. `/features/age: must be number, string, boolean or null`. */
 export function describeSchemaError(error: ErrorObject): string {
@@ -35,7 +36,7 @@ export function validateEvent<K extends EventKind>(kind: K, value: unknown): { o
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, rejection: { code: 'schema_violation', message: 'event: must be a JSON object' } };
   }
-  const validate = validators[kind] as ValidateFunction<EventByKind[K]>;
+  const validate = validators[kind]() as ValidateFunction<EventByKind[K]>;
   if (validate(value)) return { ok: true, event: value };
   const error = validate.errors?.[0];
   if (!error) return { ok: false, rejection: { code: 'schema_violation', message: 'event: is invalid' } };

@@ -14,6 +14,8 @@ import { ModelId } from '../../schemas/events.js';
 import type { Severity } from '../notification.js';
 import { RetrainingConfigError, validateRetrainingTarget, type RetrainingTarget } from '../render/retraining.js';
 import { alertingAjv, describeSchemaError, joinField, RuleDefinitionError, SEVERITIES } from '../rules/definition.js';
+import { compileOnFirstUse } from '../../schemas/compile-on-first-use.js';
+import type { ValidateFunction } from 'ajv';
 
 export class DeliveryDefinitionError extends RuleDefinitionError {
   override readonly name = 'DeliveryDefinitionError';
@@ -69,8 +71,8 @@ const CHANNEL_SCHEMAS: Record<(typeof CHANNEL_KINDS)[number], TSchema> = {
   slack: SlackChannelSchema, email: EmailChannelSchema, webhook: WebhookChannelSchema,
 };
 const validateChannelShape = Object.fromEntries(
-  Object.entries(CHANNEL_SCHEMAS).map(([kind, schema]) => [kind, alertingAjv.compile(schema)]),
-) as Record<(typeof CHANNEL_KINDS)[number], ReturnType<typeof alertingAjv.compile>>;
+  Object.entries(CHANNEL_SCHEMAS).map(([kind, schema]) => [kind, compileOnFirstUse(alertingAjv, schema)]),
+) as Record<(typeof CHANNEL_KINDS)[number], () => ValidateFunction>;
 
 /** Where each kind keeps its secrets (dotted paths). */
 export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
@@ -101,7 +103,7 @@ export function parseChannel(value: unknown, where = ''): ChannelDefinition {
   if (typeof kind !== 'string' || !(CHANNEL_KINDS as readonly string[]).includes(kind)) {
     throw new DeliveryDefinitionError(joinField(where, ['kind']), `must be one of ${CHANNEL_KINDS.join(', ')} (got ${JSON.stringify(kind) ?? 'nothing'})`);
   }
-  checkShape(validateChannelShape[kind as (typeof CHANNEL_KINDS)[number]], record, where);
+  checkShape(validateChannelShape[kind as (typeof CHANNEL_KINDS)[number]](), record, where);
   const json = record as unknown as ChannelJson;
   if (json.kind === 'webhook' && !/^https?:\/\//i.test(json.url)) {
     throw new DeliveryDefinitionError(joinField(where, ['url']), 'must be an http:// or https:// URL');
@@ -124,10 +126,10 @@ export const SubscriptionSchema = Type.Object({
 }, { additionalProperties: false });
 
 export type SubscriptionDefinition = Required<Static<typeof SubscriptionSchema>>;
-const validateSubscriptionShape = alertingAjv.compile(SubscriptionSchema);
+const validateSubscriptionShape = compileOnFirstUse(alertingAjv, SubscriptionSchema);
 
 export function parseSubscription(value: unknown, where = ''): SubscriptionDefinition {
-  checkShape(validateSubscriptionShape, value, where);
+  checkShape(validateSubscriptionShape(), value, where);
   const json = value as Static<typeof SubscriptionSchema>;
   return { id: json.id, channel_id: json.channel_id, models: json.models ?? [], min_severity: json.min_severity ?? 'info', enabled: json.enabled ?? true };
 }
@@ -154,7 +156,7 @@ export interface RetrainingTargetDefinition {
   cooldown: string;
   require_approval: boolean;
 }
-const validateTargetShape = alertingAjv.compile(RetrainingTargetSchema);
+const validateTargetShape = compileOnFirstUse(alertingAjv, RetrainingTargetSchema);
 
 export function cooldownMs(definition: RetrainingTargetDefinition): number {
   return parseDuration(definition.cooldown) ?? 0;
@@ -189,7 +191,7 @@ function checkTargetFields(target: Record<string, unknown>, where: string): void
 }
 
 export function parseRetrainingTarget(value: unknown, where = ''): RetrainingTargetDefinition {
-  checkShape(validateTargetShape, value, where);
+  checkShape(validateTargetShape(), value, where);
   const json = value as Static<typeof RetrainingTargetSchema>;
   checkTargetFields(json.target as Record<string, unknown>, where);
   try {

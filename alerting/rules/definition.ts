@@ -16,6 +16,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv, type ErrorObject } from 'ajv';
+import { compileOnFirstUse } from '../../schemas/compile-on-first-use.js';
 import { DURATION_PATTERN, formatDuration, MONITOR_ID_PATTERN, parseDuration } from '../../analyzer/monitors/definition.js';
 import { ModelId } from '../../schemas/events.js';
 import type { ComparisonOperator, Severity } from '../notification.js';
@@ -255,7 +256,7 @@ export function describeSchemaError(error: ErrorObject): { path: Array<string | 
 }
 
 export const alertingAjv = new Ajv({ allErrors: false, strict: false, verbose: true });
-const validateShape = alertingAjv.compile<RuleJson>(RuleSchema);
+const validateShape = compileOnFirstUse<RuleJson>(alertingAjv, RuleSchema);
 
 // ---------------------------------------------------------------------------------------
 // What the schema cannot say
@@ -382,8 +383,9 @@ export function parseRule(value: unknown, where = ''): Rule {
   if (typeof threshold === 'number' && !Number.isFinite(threshold)) {
     throw new RuleDefinitionError(joinField(where, ['condition', 'threshold']), `must be a finite number ${got(threshold)}`);
   }
-  if (!validateShape(json)) {
-    const error = validateShape.errors?.[0];
+  const validate = validateShape();
+  if (!validate(json)) {
+    const error = validate.errors?.[0];
     if (error === undefined) throw new RuleDefinitionError(joinField(where, []), 'is invalid');
     const { path, problem } = describeSchemaError(error);
     throw new RuleDefinitionError(joinField(where, path), problem);

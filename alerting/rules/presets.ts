@@ -11,6 +11,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
+import { compileOnFirstUse } from '../../schemas/compile-on-first-use.js';
 import { ModelId } from '../../schemas/events.js';
 import type { Severity } from '../notification.js';
 // Used only inside functions: definition.ts imports this module too.
@@ -165,7 +166,7 @@ export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 
 const ajv = new Ajv({ allErrors: false, strict: false, verbose: true });
-const validators = new Map(PRESET_NAMES.map((name) => [name, ajv.compile(PRESETS[name].params)]));
+const validators = new Map(PRESET_NAMES.map((name) => [name, compileOnFirstUse(ajv, PRESETS[name].params)]));
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -181,7 +182,7 @@ export function expandPreset(reference: Record<string, unknown>, where = ''): Re
     throw new RuleDefinitionError(joinField(where, ['preset']), `must be one of ${PRESET_NAMES.join(', ')} (got ${JSON.stringify(preset) ?? String(preset)})`);
   }
   const name = preset as PresetName;
-  const validate = validators.get(name)!;
+  const validate = validators.get(name)!();
   if (!isObject(params)) throw new RuleDefinitionError(joinField(where, ['params']), 'must be an object');
   if (!validate(params)) {
     const { path, problem } = describeSchemaError(validate.errors![0]!);

@@ -12,6 +12,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv, type ErrorObject } from 'ajv';
+import { compileOnFirstUse } from '../../schemas/compile-on-first-use.js';
 import { EARLIEST_ACCEPTED_MS, LATEST_REPRESENTABLE_MS, parseRfc3339 } from '../../ingest/timestamp.js';
 import { ModelId } from '../../schemas/events.js';
 import { resolveThresholds, type CategoricalEffectFloors, type NumericEffectFloors, type ThresholdOverrides } from '../stats/decision.js';
@@ -217,7 +218,7 @@ type ThresholdsJson = Static<typeof MonitorThresholdsSchema>;
 
 const ajv = new Ajv({ allErrors: false, strict: false, discriminator: true, verbose: true });
 ajv.addFormat('date-time', { type: 'string', validate: (text: string) => parseRfc3339(text) !== undefined });
-const validateShape = ajv.compile<MonitorJson>(MonitorSchema);
+const validateShape = compileOnFirstUse<MonitorJson>(ajv, MonitorSchema);
 
 const PATTERN_PROBLEMS: Record<string, (value: unknown) => string> = {
   [DURATION_PATTERN]: (value) => `must be a duration such as "7d" ${got(value)}: an integer and one of s, m, h, d, w`,
@@ -399,8 +400,9 @@ export function defaultCatchUpMs(window: WindowSize): number {
  * `where` prefixes field paths in errors, e.g. `monitors[2]`.
  */
 export function parseMonitor(value: unknown, where = ''): Monitor {
-  if (!validateShape(value)) {
-    const error = validateShape.errors?.[0];
+  const validate = validateShape();
+  if (!validate(value)) {
+    const error = validate.errors?.[0];
     throw error ? schemaError(error, where) : new MonitorDefinitionError(joinField(where), 'is invalid');
   }
   const json = value;
