@@ -36,7 +36,13 @@ db.query("CREATE DATABASE driftwatch_check")
 db.query("USE driftwatch_check")
 # A plain ADD COLUMN cannot say IF NOT EXISTS on 18.16; the runner (storage/migrate.ts) takes
 # "column ... already exists" from it as applied, and so does this check.
-SINGLE_ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+\S+\s+ADD\s+COLUMN\s+(?!IF\s)[^,]*$", re.IGNORECASE | re.DOTALL)
+ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+\S+\s+ADD\s+COLUMN\s+(?!IF\s)", re.IGNORECASE)
+ALTER_CLAUSE = re.compile(r"\b(ADD|DROP|MODIFY|RENAME|CLEAR|DELETE|UPDATE|COMMENT|FREEZE|ATTACH|DETACH|REPLACE|MATERIALIZE)\s+\w+", re.IGNORECASE)
+
+
+def is_single_add_column(statement: str) -> bool:
+    """As isSingleAddColumn in storage/migrate.ts: one clause, a plain ADD COLUMN."""
+    return bool(ADD_COLUMN.match(statement)) and len(ALTER_CLAUSE.findall(statement)) == 1
 for kind in ("migrations", "migrations", "inserts", "queries"):  # migrations twice: idempotent
     for statement in statements[kind]:
         try:
@@ -44,7 +50,7 @@ for kind in ("migrations", "migrations", "inserts", "queries"):  # migrations tw
             text = result.bytes().decode() if result is not None else ""
             print(f"ok   {kind:10} {statement.splitlines()[0][:90]}" + (f"  -> {text.strip()[:120]}" if text.strip() else ""))
         except Exception as error:  # noqa: BLE001 - report every failure, then exit non-zero
-            if kind == "migrations" and SINGLE_ADD_COLUMN.match(statement) and "already exists" in str(error):
+            if kind == "migrations" and is_single_add_column(statement) and "already exists" in str(error):
                 print(f"ok   {kind:10} {statement.splitlines()[0][:90]}  -> column already there")
                 continue
             failures += 1
