@@ -24,7 +24,7 @@ export const REFERENCE_START = Date.UTC(2026, 0, 5, 10);
 export const CURRENT_START = REFERENCE_START + HOUR;
 const CATEGORY_COUNTS = [3, 5, 8, 12, 20, 30, 50, 2, 4, 6];
 // Bump when the generator changes: the fingerprint decides whether stored data is reused.
-const GENERATOR_VERSION = 4; // 4: stored with the feature-pattern column (migration 0006)
+const GENERATOR_VERSION = 5; // 4: the feature-pattern column (migration 0006); 5: pattern names kept as stored (0007)
 
 export const numericName = (index: number): string => `num_${index}`;
 export const categoricalName = (index: number): string => `cat_${index}`;

@@ -132,15 +132,35 @@ async function distinctPatterns(client: ClickHouseClient, queries: readonly [Sid
   return found;
 }
 
-/** The names of each pattern, from one row each (PREWHERE: names are read only where the pattern is). */
-async function patternNames(client: ClickHouseClient, query: Extract<SideQuery, { kind: 'table' }>, patterns: readonly string[]): Promise<Map<string, string[]>> {
+function patternLiteral(pattern: string): SqlFragment {
+  if (!/^\d{1,20}$/.test(pattern)) throw new Error(`unexpected feature pattern ${JSON.stringify(pattern)} from the server`);
+  return new SqlFragment(pattern);
+}
+
+/** The names of the patterns that feature_patterns holds (migration 0007 keeps it as rows arrive). */
+async function storedPatternNames(client: ClickHouseClient, patterns: readonly string[]): Promise<Map<string, string[]>> {
+  const names = new Map<string, string[]>();
+  if (patterns.length === 0) return names;
+  const list = new SqlFragment(patterns.map((pattern) => patternLiteral(pattern).text).join(', '));
+  // Not aliased `pattern`: in ClickHouse an alias shadows the column in WHERE too.
+  const rows = await queryRows<{ hash: string; names: string[] }>(
+    client,
+    sql`SELECT toString(pattern) AS hash, any(names) AS names FROM feature_patterns WHERE pattern IN (${list}) GROUP BY pattern`,
+  );
+  for (const row of rows) names.set(row.hash, row.names);
+  return names;
+}
+
+/**
+ * The names of patterns feature_patterns lacks (rows stored before migration 0007), from one
+ * row each: PREWHERE reads names only where the pattern is, but each pattern costs a scan.
+ */
+async function scannedPatternNames(client: ClickHouseClient, query: Extract<SideQuery, { kind: 'table' }>, patterns: readonly string[]): Promise<Map<string, string[]>> {
   const names = new Map<string, string[]>();
   for (let start = 0; start < patterns.length; start += PATTERNS_PER_QUERY) {
-    const parts = patterns.slice(start, start + PATTERNS_PER_QUERY).map((pattern) => {
-      if (!/^\d{1,20}$/.test(pattern)) throw new Error(`unexpected feature pattern ${JSON.stringify(pattern)} from the server`);
-      const literal = new SqlFragment(pattern);
-      return fragment`SELECT toString(num_names_hash) AS pattern, num_feature_names AS names FROM ${query.plain} PREWHERE num_names_hash = ${literal} WHERE ${query.where} LIMIT 1`;
-    });
+    const parts = patterns
+      .slice(start, start + PATTERNS_PER_QUERY)
+      .map((pattern) => fragment`SELECT toString(num_names_hash) AS pattern, num_feature_names AS names FROM ${query.plain} PREWHERE num_names_hash = ${patternLiteral(pattern)} WHERE ${query.where} LIMIT 1`);
     for (const row of await queryRows<{ pattern: string; names: string[] }>(client, sql`${union(parts)}`)) names.set(row.pattern, row.names);
   }
   return names;
@@ -155,11 +175,23 @@ export async function discoverFeatures(client: ClickHouseClient, queries: readon
   const patterns: FeatureDiscovery['patterns'] = [null, null];
   const distinct = await distinctPatterns(client, queries);
   const sampled: SideQuery[] = [];
-  for (const side of [0, 1] as const) {
-    const query = queries[side];
-    if (query.kind === 'table' && distinct[side].length <= MAX_PATTERNS) patterns[side] = await patternNames(client, query, distinct[side]);
-    else sampled.push(query);
-  }
+  const byPattern = ([0, 1] as const).filter((side) => queries[side].kind === 'table' && distinct[side].length <= MAX_PATTERNS);
+  for (const side of [0, 1] as const) if (!byPattern.includes(side)) sampled.push(queries[side]);
+  const stored = await storedPatternNames(client, [...new Set(byPattern.flatMap((side) => distinct[side]))]);
+  await Promise.all(
+    byPattern.map(async (side) => {
+      const query = queries[side] as Extract<SideQuery, { kind: 'table' }>;
+      const found = new Map<string, string[]>();
+      const missing: string[] = [];
+      for (const pattern of distinct[side]) {
+        const names = stored.get(pattern);
+        if (names === undefined) missing.push(pattern);
+        else found.set(pattern, names);
+      }
+      for (const [pattern, names] of await scannedPatternNames(client, query, missing)) found.set(pattern, names);
+      patterns[side] = found;
+    }),
+  );
   if (wanted !== null) return { names: [...new Set(wanted)].sort(), patterns };
   const names = new Set<string>();
   for (const map of patterns) for (const list of map?.values() ?? []) for (const name of list) names.add(name);

@@ -3,7 +3,7 @@
 // values, values of the wrong kind, redelivered duplicates).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { analyzeColumnDrift, countSideRows } from '../../analyzer/service/column-drift.js';
+import { analyzeColumnDrift, countSideRows, type ColumnResult } from '../../analyzer/service/column-drift.js';
 import { MAX_PATTERNS } from '../../analyzer/service/column-streams.js';
 import type { SideSource } from '../../analyzer/service/sources.js';
 import { analyzeCategoricalColumn, analyzeNumericColumn, type ColumnMetrics } from '../../analyzer/stats/index.js';
@@ -11,6 +11,8 @@ import { createRandom, normal } from '../../demo/traffic.js';
 import type { PredictionEvent } from '../../schemas/events.js';
 import { createClickHouse, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { migrate } from '../../storage/migrate.js';
+import { fragment } from '../../storage/sql.js';
+import { patternsNotKept } from '../helpers/feature-patterns.js';
 import { dropTestDatabase, testConfig } from '../helpers/environment.js';
 import { insertPredictions } from '../helpers/seed.js';
 import { EMPTY_PROFILE } from '../../analyzer/service/reference-profiles.js';
@@ -198,4 +200,19 @@ test('a side with more feature-name patterns than MAX_PATTERNS is read by per-va
   const values = (list: PredictionEvent[], name: string): unknown[] => list.map((event) => (name === 'prediction' ? event.prediction : event.features?.[name]));
   assert.deepEqual(result.columns.map((c) => c.name), [...Array.from({ length: 10 }, (_, f) => `s${f}`), 'prediction']);
   for (const { name, metrics } of result.columns) assert.deepEqual(metrics, analyzeNumericColumn(values(referenceRows, name), values(currentRows, name)), `column ${name}`);
+});
+
+// Last in this file: it empties feature_patterns.
+test("each pattern's names are kept as rows arrive; patterns missing there (rows older than migration 0007) are found by scanning, with the same numbers", async () => {
+  assert.deepEqual(await patternsNotKept(client, 'predictions', fragment`model_id = 'churn'`), []);
+  const analyze = async (): Promise<ColumnResult[]> => {
+    const rows = await countSideRows(client, reference, current);
+    return (await analyzeColumnDrift(client, { reference, current, selection: { features: null, prediction: true, score: true }, rows, frozen: EMPTY_PROFILE })).columns;
+  };
+  const withKeptNames = await analyze();
+  await client.command({ query: 'TRUNCATE TABLE feature_patterns' });
+  assert.ok((await patternsNotKept(client, 'predictions', fragment`model_id = 'churn'`)).length >= 2, 'the churn rows have several patterns, none kept now');
+  const scanned = await analyze();
+  assert.deepEqual(scanned, withKeptNames);
+  for (const { name, metrics } of scanned) assert.deepEqual(metrics, offline(name, metrics.kind), `column ${name}`);
 });

@@ -22,8 +22,9 @@ import { silentLogger } from '../../observability/logger.js';
 import { Metrics } from '../../observability/metrics.js';
 import { createClickHouse, queryRows, type ClickHouseClient } from '../../storage/clickhouse.js';
 import { migrate } from '../../storage/migrate.js';
-import { sql } from '../../storage/sql.js';
+import { fragment, sql } from '../../storage/sql.js';
 import { dropTestDatabase, testConfig } from '../helpers/environment.js';
+import { patternsNotKept } from '../helpers/feature-patterns.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ADMIN_TOKEN = 'admin-token-0123456789ab';
@@ -89,6 +90,8 @@ test('an upload larger than one INSERT chunk is stored row for row, then listed 
   assert.deepEqual(await getReferenceDataset(client, 'churn-train.v1'), catalogEntry);
   assert.equal(await rowCount(sql`upload_id = ${dataset.upload_id}`), rows);
   assert.equal(Number((await queryRows<{ n: string }>(client, sql`SELECT uniqExact(row_number) AS n FROM reference_rows WHERE upload_id = ${dataset.upload_id}`))[0]!.n), rows);
+  // The rows' feature patterns are kept for the analyzer (migration 0007).
+  assert.deepEqual(await patternsNotKept(client, 'reference_rows', fragment`upload_id = ${dataset.upload_id}`), []);
 
   // The stored rows are exactly the converted ones (a sample from each chunk).
   const expected = readReferenceText(text, 'csv').rows;
