@@ -21,4 +21,4 @@ COPY --from=build --chown=node:node /app /app
 USER node
 EXPOSE 8080
 # A small V8 heap keeps memory flat under load (see README, Benchmarks).
-CMD ["node", "--max-old-space-size=160", "--max-semi-space-size=4", "dist/cli/main.js", "start"]
+CMD ["node", "--max-old-space-size=160", "--max-semi-space-size=4", "--initial-old-space-size=64", "dist/cli/main.js", "start"]

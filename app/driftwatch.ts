@@ -18,6 +18,7 @@ import type { Logger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { createClickHouse, type ClickHouseClient } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrate.js';
+import { missingHeapFlags } from './node-flags.js';
 
 export interface RunningDriftwatch {
   /** Where the API listens, when the api role runs. */
@@ -38,6 +39,8 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
 }
 
 async function startRoles(config: DriftwatchConfig, log: Logger, decodePool: DecodePool | undefined): Promise<RunningDriftwatch> {
+  const missing = missingHeapFlags(config.roles, process.execArgv);
+  if (missing.length > 0) log.warn('node was started without the heap flags Driftwatch is tuned for (see app/node-flags.ts)', { missing });
   const applied = await migrate(config.clickhouse);
   if (applied.length > 0) log.info('migrations applied', { versions: applied });
 

@@ -17,6 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/config.js';
 import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, numericKind, prepareBenchData } from './analyzer-data.js';
+import { ANALYZER_NODE_HEAP_FLAGS } from '../app/node-flags.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const ROWS = 1_000_000;
@@ -30,8 +31,6 @@ const env: NodeJS.ProcessEnv = {
   DRIFTWATCH_CLICKHOUSE_TIMEOUT_MS: '600000',
   DRIFTWATCH_LOG_LEVEL: 'warn',
 };
-// The heap flags `npm start`, the demo and the Docker image use.
-const NODE_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=4'];
 
 interface AnalyzerRun {
   rows: { reference: number; current: number };
@@ -96,7 +95,7 @@ async function main(): Promise<void> {
   for (const rows of SIZES) {
     const runs: AnalyzerRun[] = [];
     for (let run = 0; run < RUNS; run++) {
-      const result = runJson<AnalyzerRun>(process.execPath, [...NODE_FLAGS, `${REPO}dist/bench/analyzer-run.js`, String(rows)]);
+      const result = runJson<AnalyzerRun>(process.execPath, [...ANALYZER_NODE_HEAP_FLAGS, `${REPO}dist/bench/analyzer-run.js`, String(rows)]);
       if (result.rows.reference !== rows || result.rows.current !== rows) throw new Error(`expected ${rows} events per window, counted ${JSON.stringify(result.rows)}`);
       console.log(`analyzer, ${rows} + ${rows} events: ${result.seconds.toFixed(2)} s (${result.cpuSeconds.toFixed(1)} s CPU in the analyzer process), peak RSS ${result.peakRssMb.toFixed(0)} MB`);
       runs.push(result);

@@ -18,6 +18,7 @@ import { ENCODERS } from '../ingest/batch-decoder.js';
 import { predictionEvents, produceEvents } from './prediction-events.js';
 import { createClickHouse, queryRows } from '../storage/clickhouse.js';
 import { migrate } from '../storage/migrate.js';
+import { NODE_HEAP_FLAGS } from '../app/node-flags.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -89,9 +90,9 @@ async function main(): Promise<void> {
   const servers = serverPids();
   const serverCpuBefore = Object.fromEntries(Object.entries(servers).map(([name, pid]) => [name, cpuSecondsOf(pid)]));
   const ingestStart = performance.now();
-  // The heap flags `npm start`, the demo and the Docker image use. BENCH_INGEST_NODE_FLAGS,
+  // The heap flags of an ingest-only process (app/node-flags.ts). BENCH_INGEST_NODE_FLAGS,
   // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", adds flags (a profile of the ingest process).
-  const nodeFlags = ['--max-old-space-size=160', '--max-semi-space-size=4', ...(process.env.BENCH_INGEST_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')];
+  const nodeFlags = [...NODE_HEAP_FLAGS, ...(process.env.BENCH_INGEST_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')];
   const child = spawn(process.execPath, [...nodeFlags, `${REPO}dist/cli/main.js`, 'start', '--roles', 'ingest'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   let peakRssMb = 0;
   let firstRowAt = 0;

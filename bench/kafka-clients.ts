@@ -6,7 +6,7 @@
 // 2. Consume all of them from the beginning, each client in its own process and its own
 //    fresh consumer group (bench/kafka-clients-consumer.ts), alternating kafkajs,
 //    platformatic, kafkajs, ...; the clients read every value and commit every batch.
-//    The child processes run with the production heap flags of `npm start`.
+//    The child processes run with the heap flags of an ingest-only process (app/node-flags.ts).
 // 3. Check that each group committed the end of every partition, print the medians and
 //    the ratios, then delete the topic and the groups.
 //
@@ -22,11 +22,10 @@ import { KafkaAdapter } from '../messaging/kafka.js';
 import { silentLogger } from '../observability/logger.js';
 import type { ClientName, ConsumeResult, ConsumeSpec } from './kafka-clients-consumer.js';
 import { predictionEvents, produceEvents } from './prediction-events.js';
+import { NODE_HEAP_FLAGS } from '../app/node-flags.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CLIENTS: ClientName[] = ['kafkajs', 'platformatic'];
-// The heap flags of `npm start`, the demo and the Docker image.
-const PRODUCTION_NODE_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=4'];
 
 function positiveInteger(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -38,7 +37,7 @@ function positiveInteger(name: string, fallback: number): number {
 const EVENTS = positiveInteger('BENCH_KAFKA_EVENTS', 1_000_000);
 const RUNS = positiveInteger('BENCH_KAFKA_RUNS', 3);
 const TIMEOUT_MS = positiveInteger('BENCH_KAFKA_TIMEOUT_S', 300) * 1000;
-const NODE_FLAGS = [...PRODUCTION_NODE_FLAGS, ...(process.env.BENCH_KAFKA_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')];
+const NODE_FLAGS = [...NODE_HEAP_FLAGS, ...(process.env.BENCH_KAFKA_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')];
 const RUN = Date.now().toString(36);
 const config = loadConfig(process.env, undefined);
 

@@ -12,7 +12,7 @@ npm run --silent build
 state=${DRIFTWATCH_STATE_DIR:-$PWD/.services}
 mkdir -p "$state"
 port=${PORT:-8080}
-node --enable-source-maps --max-old-space-size=160 --max-semi-space-size=4 dist/cli/main.js start > "$state/driftwatch.log" 2>&1 &
+node --enable-source-maps --max-old-space-size=160 --max-semi-space-size=4 --initial-old-space-size=64 dist/cli/main.js start > "$state/driftwatch.log" 2>&1 &
 driftwatch_pid=$!
 generator_pid=""
 cleanup() {
