@@ -182,10 +182,16 @@ export class ColumnSpill {
       if (id === 0) continue;
       const slot = id * 2 + side;
       if (slot >= this.capacity) this.grow(slot);
+      const buffers = this.buffers; // grow() may have replaced it; flush() does not
       const base = slot * BUFFER_VALUES;
       let position = this.filled[slot]!;
-      for (let row = 0, at = column; row < rows; row++, at += width) {
-        this.buffers[base + position++] = block[at]!;
+      let at = column;
+      for (let row = 0; row < rows; ) {
+        // As many values as fit before the buffer is full: the copy loop has no other branch.
+        const take = Math.min(rows - row, BUFFER_VALUES - position);
+        for (let to = base + position, end = to + take; to < end; to++, at += width) buffers[to] = block[at]!;
+        row += take;
+        position += take;
         if (position === BUFFER_VALUES) {
           this.filled[slot] = BUFFER_VALUES;
           this.flush(slot);
