@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { analyzeColumnDrift, countSideRows, type ColumnResult } from '../../analyzer/service/column-drift.js';
-import { MAX_PATTERNS } from '../../analyzer/service/column-streams.js';
+import { ColumnSpill } from '../../analyzer/service/column-spill.js';
+import { discoverFeatures, MAX_PATTERNS, RowsChangedError, sideQuery, streamNumericValues } from '../../analyzer/service/column-streams.js';
 import type { SideSource } from '../../analyzer/service/sources.js';
 import { analyzeCategoricalColumn, analyzeNumericColumn, type ColumnMetrics } from '../../analyzer/stats/index.js';
 import { createRandom, normal } from '../../demo/traffic.js';
@@ -200,6 +201,24 @@ test('a side with more feature-name patterns than MAX_PATTERNS is read by per-va
   const values = (list: PredictionEvent[], name: string): unknown[] => list.map((event) => (name === 'prediction' ? event.prediction : event.features?.[name]));
   assert.deepEqual(result.columns.map((c) => c.name), [...Array.from({ length: 10 }, (_, f) => `s${f}`), 'prediction']);
   for (const { name, metrics } of result.columns) assert.deepEqual(metrics, analyzeNumericColumn(values(referenceRows, name), values(currentRows, name)), `column ${name}`);
+});
+
+test('rows of a pattern discovery did not see (stored in between) stop the value stream with RowsChangedError, on which analyzeColumnDrift reads the window again', async () => {
+  const queries = [sideQuery(reference, 0, false), sideQuery(current, 1, false)] as const;
+  const discovery = await discoverFeatures(client, queries, null);
+  const currentPatterns = new Map(discovery.patterns[1]!);
+  assert.ok(currentPatterns.size >= 2);
+  // As if the rows of one pattern had arrived after discovery.
+  currentPatterns.delete([...currentPatterns.keys()][0]!);
+  const spill = new ColumnSpill();
+  try {
+    await assert.rejects(
+      streamNumericValues(client, queries, { ...discovery, patterns: [discovery.patterns[0], currentPatterns] }, { features: null, prediction: true, score: true }, spill),
+      (error: Error) => error instanceof RowsChangedError && /feature names not seen at discovery/.test(error.message),
+    );
+  } finally {
+    spill.dispose();
+  }
 });
 
 // Last in this file: it empties feature_patterns.
