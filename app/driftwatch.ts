@@ -39,7 +39,7 @@ export async function startDriftwatch(config: DriftwatchConfig, log: Logger): Pr
 }
 
 async function startRoles(config: DriftwatchConfig, log: Logger, decodePool: DecodePool | undefined): Promise<RunningDriftwatch> {
-  const missing = missingHeapFlags(config.roles, process.execArgv);
+  const missing = missingHeapFlags(config.roles, process.execArgv, process.env.NODE_OPTIONS);
   if (missing.length > 0) log.warn('node was started without the heap flags Driftwatch is tuned for (see app/node-flags.ts)', { missing });
   const applied = await migrate(config.clickhouse);
   if (applied.length > 0) log.info('migrations applied', { versions: applied });

@@ -14,16 +14,18 @@
  * 256 MB goal.
  */
 export const NODE_HEAP_FLAGS: readonly string[] = ['--max-old-space-size=160', '--max-semi-space-size=4'];
-export const ANALYZER_HEAP_FLAG = '--initial-old-space-size=64';
-export const ANALYZER_NODE_HEAP_FLAGS: readonly string[] = [...NODE_HEAP_FLAGS, ANALYZER_HEAP_FLAG];
+export const ANALYZER_NODE_HEAP_FLAGS: readonly string[] = [...NODE_HEAP_FLAGS, '--initial-old-space-size=64'];
 
 /** The flags a process running these roles should be started with. */
 export function heapFlagsFor(roles: ReadonlySet<string>): readonly string[] {
   return roles.has('analyzer') ? ANALYZER_NODE_HEAP_FLAGS : NODE_HEAP_FLAGS;
 }
 
-/** The heap flags `heapFlagsFor(roles)` names that this process (its execArgv) was started without. */
-export function missingHeapFlags(roles: ReadonlySet<string>, execArgv: readonly string[]): string[] {
-  const given = new Set(execArgv.map((flag) => flag.split('=')[0]));
+/**
+ * The heap flags `heapFlagsFor(roles)` names that a process was started without, given its
+ * command-line flags (execArgv) and NODE_OPTIONS (where node accepts the two size limits).
+ */
+export function missingHeapFlags(roles: ReadonlySet<string>, execArgv: readonly string[], nodeOptions = ''): string[] {
+  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].map((flag) => flag.split('=')[0]));
   return heapFlagsFor(roles).filter((flag) => !given.has(flag.split('=')[0]));
 }

@@ -10,8 +10,8 @@ export async function patternsNotKept(client: ClickHouseClient, table: 'predicti
     client,
     `SELECT DISTINCT toString(num_names_hash) AS pattern, num_feature_names AS names FROM ${table} WHERE ${where.text}`,
   );
+  if (rows.length === 0) throw new Error(`no ${table} rows where ${where.text}`);
   const kept = await queryRows<{ hash: string; names: string[] }>(client, 'SELECT toString(pattern) AS hash, any(names) AS names FROM feature_patterns GROUP BY pattern');
   const keptNames = new Map(kept.map((row) => [row.hash, JSON.stringify(row.names)]));
-  if (rows.length === 0) throw new Error(`no ${table} rows where ${where.text}`);
   return rows.filter((row) => keptNames.get(row.pattern) !== JSON.stringify(row.names)).map((row) => row.pattern);
 }

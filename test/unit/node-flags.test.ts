@@ -47,4 +47,7 @@ test('missingHeapFlags names the flags a process was started without, whatever t
   ];
   for (const [execArgv, missing] of table) assert.deepEqual(missingHeapFlags(analyzer, execArgv), missing, execArgv.join(' '));
   assert.deepEqual(missingHeapFlags(new Set(['ingest']), [...NODE_HEAP_FLAGS]), []);
+  // The size limits may come through NODE_OPTIONS instead (node refuses the initial size there).
+  assert.deepEqual(missingHeapFlags(new Set(['ingest']), ['--enable-source-maps'], ' --max-old-space-size=160  --max-semi-space-size=4'), []);
+  assert.deepEqual(missingHeapFlags(analyzer, ['--initial-old-space-size=64'], '--max-old-space-size=160'), ['--max-semi-space-size=4']);
 });
